@@ -1,0 +1,35 @@
+"""ISO 3166-1 alpha-3 country codes, through pycountry."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+
+@cache
+def _names() -> dict[str, str]:
+    import pycountry
+
+    return {c.alpha_3: getattr(c, "common_name", c.name) for c in pycountry.countries}
+
+
+def is_country(code: str) -> bool:
+    """True when ``code`` is an ISO 3166-1 alpha-3 code."""
+    return code in _names()
+
+
+def country_name(code: str) -> str:
+    """The common English name of an ISO alpha-3 code (the code itself if unknown)."""
+    return _names().get(code, code)
+
+
+def _check(code: str) -> str:
+    if not is_country(code):
+        raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-3 country code")
+    return code
+
+
+CountryCode = Annotated[str, AfterValidator(_check)]
+"""A validated ISO 3166-1 alpha-3 code."""

@@ -1,0 +1,89 @@
+"""Counts and shape of the shipped knowledge base."""
+
+from __future__ import annotations
+
+import pytest
+
+from normwatch.countries import is_country
+
+
+@pytest.mark.parametrize(
+    ("framework", "count"), [("paris-call", 9), ("un-gge-2015", 11), ("gcsc", 8), ("g20-2015", 1)]
+)
+def test_each_framework_has_its_norms(kb, framework, count):
+    fw = next(f for f in kb.frameworks if f.id == framework)
+    assert len(fw.norms) == count
+
+
+def test_norm_ids_follow_contract_2(kb):
+    ids = set(kb.norms)
+    assert {f"paris-call:{i}" for i in range(1, 10)} <= ids
+    assert {f"un-gge-2015:13{c}" for c in "abcdefghijk"} <= ids
+    assert {f"gcsc:{i}" for i in range(1, 9)} <= ids
+    assert "g20-2015:ip-theft" in ids
+    assert len(ids) == 29
+
+
+def test_every_norm_is_summarised_cited_and_sourced(kb):
+    for norm in kb.norms.values():
+        assert norm.summary.strip() and norm.paragraph.strip() and norm.sources
+
+
+def test_crosswalk_joins_public_core_norms(kb):
+    assert "gcsc:1" in kb.norms["paris-call:2"].crosswalk
+    assert "paris-call:2" in kb.norms["gcsc:1"].crosswalk
+
+
+def test_states_are_the_un_members_and_observers(kb):
+    members = [s for s in kb.states if s.un == "member"]
+    observers = {s.iso3 for s in kb.states if s.un == "observer"}
+    assert len(members) == 193
+    assert observers == {"PSE", "VAT"}
+    assert all(is_country(s.iso3) for s in kb.states)
+
+
+def test_unga_70_237_reaches_every_member(kb):
+    assert len(kb.commitments_to("unga-70-237")) == 193
+
+
+def test_paris_call_has_states_and_other_supporters(kb):
+    records = kb.commitments_to("paris-call")
+    states = {c.state for c in records if c.state}
+    others = [c for c in records if c.party]
+    assert len(states) == 81
+    assert {"FRA", "USA", "GBR", "JPN"} <= states
+    assert not {"RUS", "CHN", "ISR", "IRN"} & states
+    assert len(others) > 1000
+    assert any(c.party == "Microsoft" for c in others)
+
+
+@pytest.mark.parametrize(
+    ("org", "state", "present"),
+    [("eu", "FRA", True), ("nato", "FIN", True), ("g20", "SAU", True), ("sco", "IRN", True),
+     ("five-eyes", "NZL", True), ("coe", "RUS", True), ("asean", "VNM", True), ("au", "NGA", True),
+     ("oas", "BRA", True), ("osce", "MNG", True), ("brics", "ZAF", True), ("g7", "JPN", True)],
+)
+def test_organisations_hold_their_members(kb, org, state, present):
+    members = {m.state for m in kb.organisation_by_id[org].members}
+    assert (state in members) is present
+
+
+def test_membership_changes_are_dated(kb):
+    eu = {m.state: m for m in kb.organisation_by_id["eu"].members}
+    assert eu["GBR"].left == "2020-01-31"
+    coe = {m.state: m for m in kb.organisation_by_id["coe"].members}
+    assert coe["RUS"].left == "2022-03-16"
+    nato = {m.state: m for m in kb.organisation_by_id["nato"].members}
+    assert nato["SWE"].joined == "2024-03-07"
+
+
+def test_budapest_parties(kb):
+    records = kb.commitments_to("budapest")
+    parties = {c.state for c in records if c.in_force or c.ratified}
+    assert len(parties) >= 75
+    assert {"USA", "JPN", "FRA", "GBR"} <= parties
+    assert not {"RUS", "CHN"} & parties
+
+
+def test_every_commitment_is_sourced(kb):
+    assert all(c.sources for c in kb.commitments)
