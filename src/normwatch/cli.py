@@ -332,6 +332,10 @@ def overview(kb: KbOption = None) -> None:
     out.print(table)
 
 
+# Commands of other concerns register themselves on `app` when imported.
+from . import cli_engine, cli_interchange, cli_route  # noqa: E402, F401
+
+
 def main() -> None:
     """Entry point that turns any stray user-input error into one line and exit 2."""
     try:

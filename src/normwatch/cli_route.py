@@ -1,0 +1,3 @@
+"""CLI commands for the route concern; they register themselves on normwatch.cli.app."""
+
+from __future__ import annotations
