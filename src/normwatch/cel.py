@@ -155,7 +155,7 @@ def compile_expression(text: str) -> Expression:
 
     try:
         tree = _environment().compile(text)
-    except celpy.CELParseError as exc:
+    except celpy.celparser.CELParseError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "syntax error"
         raise RuleSyntaxError(f"not valid CEL: {first}") from None
     ast = _convert(tree)
@@ -168,7 +168,8 @@ def compile_expression(text: str) -> Expression:
 def _scalar(node: Node, facts: Mapping[str, Fact]) -> Fact:
     kind = node[0]
     if kind == "lit":
-        return node[1]  # type: ignore[no-any-return]
+        literal: Fact = node[1]
+        return literal
     if kind == "ident":
         if node[1] not in facts:
             raise KeyError(f"unknown fact {node[1]!r}")
@@ -198,7 +199,8 @@ def _scalar(node: Node, facts: Mapping[str, Fact]) -> Fact:
     left, right = _scalar(node[2], facts), _scalar(node[3], facts)
     if left is None or right is None:
         return None
-    return _apply(node[0], node[1], left, right)
+    result: Fact = _apply(node[0], node[1], left, right)
+    return result
 
 
 def _apply(kind: str, op: str, left: Any, right: Any) -> Any:
@@ -283,7 +285,9 @@ def _to_cel(value: Fact) -> Any:
     return celpy.celtypes.StringType(str(value))
 
 
-def evaluate_reference(expression: Expression, facts: Mapping[str, Fact], kinds: Mapping[str, str]) -> bool | None:
+def evaluate_reference(
+    expression: Expression, facts: Mapping[str, Fact], kinds: Mapping[str, str]
+) -> bool | None:
     """Evaluate with cel-python, trying each unknown fact both ways.
 
     ``kinds`` gives each fact's type (``bool`` or ``number``) so an unknown can be tried

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 from .cel import Fact
 from .models import OPERATIONS, SECTORS, Incident
-from .responsibility import RANK, responsible_states
+from .responsibility import responsible_states
 
 SCALE_RANK = {"targeted": 1, "national": 2, "regional": 3, "global": 4}
 NON_STATE = ("criminal", "hacktivist", "private-company")
@@ -36,7 +36,9 @@ def _base_facts() -> dict[str, tuple[str, str]]:
         "data_stolen": ("bool", "data was stolen (unknown if not recorded)"),
         "data_published": ("bool", "stolen data was published"),
         "data_destroyed": ("bool", "data was destroyed or wiped"),
-        "availability_disrupted": ("bool", "systems or services became unavailable, temporarily or lastingly"),
+        "availability_disrupted": (
+            "bool", "systems or services became unavailable, temporarily or lastingly"
+        ),
         "availability_lasting": ("bool", "the loss of availability was lasting"),
         "physical_damage": ("bool", "physical damage was caused"),
         "injuries": ("number", "people injured"),
@@ -46,7 +48,9 @@ def _base_facts() -> dict[str, tuple[str, str]]:
         "indiscriminate": ("bool", "self-propagating or uncontrolled spread"),
         "armed_conflict": ("bool", "the operation took place in an armed conflict"),
         "victim_countries": ("number", "number of distinct targeted countries"),
-        "state_confidence": ("number", "confidence that a state is responsible: 0 none, 1 low, 2 medium, 3 high"),
+        "state_confidence": (
+            "number", "confidence that a state is responsible: 0 none, 1 low, 2 medium, 3 high"
+        ),
         "state_linked": ("bool", "an actor is a state or state-sponsored, or a state is attributed"),
         "non_state_actor": ("bool", "a criminal, hacktivist or private-company actor is named"),
         "non_state_confidence": (
@@ -55,9 +59,15 @@ def _base_facts() -> dict[str, tuple[str, str]]:
             "sanctioned, 2 when named, 0 when none",
         ),
         "third_state_infrastructure": (
-            "bool", "infrastructure in a state neither victim nor responsible was used (unknown if none recorded)",
+            "bool",
+            "infrastructure in a state neither victim nor responsible was used "
+            "(unknown if none recorded)",
         ),
-        "botnet_use": ("bool", "the public's devices were commandeered into a botnet (not recorded by Contract 1: always unknown)"),
+        "botnet_use": (
+            "bool",
+            "the public's devices were commandeered into a botnet "
+            "(not recorded by Contract 1: always unknown)",
+        ),
     })
     return table
 
@@ -68,10 +78,6 @@ BASE_FACTS: dict[str, tuple[str, str]] = _base_facts()
 
 def _tri(value: bool | None) -> bool | None:
     return None if value is None else bool(value)
-
-
-def _casualty(value: int | None) -> int | None:
-    return value
 
 
 def base_facts(incident: Incident) -> dict[str, Fact]:
@@ -120,5 +126,3 @@ def fact_kinds() -> Mapping[str, str]:
     """Each base fact's type: ``bool`` or ``number``."""
     return {name: kind for name, (kind, _) in BASE_FACTS.items()}
 
-
-_ = RANK  # confidence ranks are defined in responsibility and documented in BASE_FACTS
