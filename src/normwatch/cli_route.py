@@ -60,7 +60,9 @@ def route_command(
     for entry in answer["jurisdiction"]:
         out.print(f"  jurisdiction {entry['state']}: {', '.join(entry['bases'])}", highlight=False)
     table = Table(title="Channels (open first, fastest first)", show_lines=True)
-    for column in ("channel", "open", "typical time", "legal basis", "why"):
+    table.add_column("channel", no_wrap=True)
+    table.add_column("open", no_wrap=True)
+    for column in ("typical time", "legal basis", "why"):
         table.add_column(column, overflow="fold")
     for row in answer["channels"]:
         mark = "[green]yes[/]" if row["applicable"] else "[red]no[/]"

@@ -1,0 +1,307 @@
+"""The cross-border evidence router (Contract 4 of DESIGN.md, issue 5).
+
+Expectations come from the instruments' texts and the dated commitments of the knowledge
+base; each test says which text justifies it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from normwatch.cli import app
+from normwatch.kb import KnowledgeBase
+from normwatch.routes import CHANNEL_IDS, check_channels, load_channels, route
+
+runner = CliRunner()
+
+
+def channel(answer: dict[str, Any], channel_id: str) -> dict[str, Any]:
+    return next(c for c in answer["channels"] if c["id"] == channel_id)
+
+
+def open_ids(answer: dict[str, Any]) -> set[str]:
+    return {c["id"] for c in answer["channels"] if c["applicable"]}
+
+
+# --- the channel data --------------------------------------------------------------------
+
+
+def test_channel_file_holds_exactly_the_contract_channels(kb: KnowledgeBase) -> None:
+    assert check_channels(kb) == []
+    assert sorted(c.id for c in load_channels()) == sorted(CHANNEL_IDS)
+
+
+# --- Contract 4 shape --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("FRA", "NLD", "subscriber", None, "RUS", False, "2026-11-22"),
+        ("USA", "JPN", "content", None, None, True, "2025-01-01"),
+        ("PRK", "USA", "traffic", "USA", None, False, "2024-06-01"),
+    ],
+)
+def test_contract_4_shape(kb: KnowledgeBase, args: tuple[Any, ...]) -> None:
+    requesting, holder, data, provider_home, offender, urgent, on = args
+    answer = route(kb, requesting, holder, data, provider_home, offender, urgent, on)
+    assert {"question", "jurisdiction", "channels"} <= set(answer)
+    assert answer["question"] == {
+        "requesting": requesting, "holder": holder, "provider_home": provider_home,
+        "offender": offender, "data": data, "urgent": urgent, "on": on,
+    }
+    for entry in answer["jurisdiction"]:
+        assert {"state", "bases"} <= set(entry) and entry["bases"]
+    ids = [c["id"] for c in answer["channels"]]
+    assert sorted(ids) == sorted(CHANNEL_IDS) and len(ids) == len(set(ids)) == 16
+    for row in answer["channels"]:
+        assert {"id", "applicable", "legal_basis", "typical_time", "requirements", "reasons"} <= set(row)
+        assert isinstance(row["applicable"], bool) and row["reasons"] and row["requirements"]
+    flags = [c["applicable"] for c in answer["channels"]]
+    assert flags == sorted(flags, reverse=True), "applicable channels come first"
+    days = [c["typical_days"] for c in answer["channels"] if c["applicable"]]
+    assert days == sorted(days), "fastest first"
+    json.dumps(answer)  # plain JSON data
+
+
+def test_jurisdiction_bases(kb: KnowledgeBase) -> None:
+    answer = route(kb, "FRA", "NLD", "subscriber", provider_home="USA", offender="RUS", on="2026-11-22")
+    bases = {e["state"]: e["bases"] for e in answer["jurisdiction"]}
+    assert bases["FRA"] == ["territoriality (effects)"]
+    assert bases["RUS"] == ["active personality"]
+    assert bases["NLD"] == ["territoriality (location of the infrastructure or data)"]
+    assert bases["USA"] == ["provider's home state"]
+
+
+# --- an EU pair before and after the e-Evidence date of application ---------------------
+
+
+def test_eu_pair_before_e_evidence_applies(kb: KnowledgeBase) -> None:
+    # Regulation (EU) 2023/1543 binds FRA and NLD (in force 2023-08-17) but applies only
+    # from 2026-08-18: on 2026-05-01 no European Production Order can be issued.
+    answer = route(kb, "FRA", "NLD", "content", on="2026-05-01")
+    epo = channel(answer, "eu-production-order")
+    assert epo["applicable"] is False
+    assert any("applies only from 2026-08-18" in r for r in epo["reasons"])
+    assert any("2026-08-18" in g for g in answer["gaps"])
+    # The EIO (Directive 2014/41/EU) is available between FRA and NLD, as are the Budapest
+    # Convention channels (both Parties: FRA since 2006-05-01, NLD since 2007-03-01).
+    assert {"eu-investigation-order", "budapest-mla", "budapest-preservation",
+            "budapest-24-7", "letters-rogatory"} <= open_ids(answer)
+
+
+def test_eu_pair_after_e_evidence_applies(kb: KnowledgeBase) -> None:
+    answer = route(kb, "FRA", "NLD", "subscriber", offender="RUS", on="2026-11-22")
+    epo = channel(answer, "eu-production-order")
+    assert epo["applicable"] is True
+    assert epo["legal_basis"].startswith("Regulation (EU) 2023/1543")
+    assert epo["typical_time"] == "10 days"  # Art. 10: ten days
+    assert epo["via"][0]["instrument"] == "eu-e-evidence"
+    assert {p["state"] for p in epo["via"][0]["parties"]} == {"FRA", "NLD"}
+    assert channel(answer, "eu-preservation-order")["applicable"] is True
+    # The EU-US MLA Agreement links the US with the Member States, never two Member States.
+    assert channel(answer, "bilateral-mlat")["applicable"] is False
+    # A Dutch provider is not a US provider: 18 U.S.C. 2702 does not apply.
+    assert channel(answer, "us-voluntary-disclosure")["applicable"] is False
+
+
+def test_denmark_is_outside_the_eio(kb: KnowledgeBase) -> None:
+    # Denmark is not bound by Directive 2014/41/EU: no EIO from France to Denmark.
+    answer = route(kb, "FRA", "DNK", "content", on="2025-01-01")
+    assert channel(answer, "eu-investigation-order")["applicable"] is False
+    assert channel(answer, "budapest-mla")["applicable"] is True  # both Budapest Parties
+
+
+def test_eio_before_transposition_deadline(kb: KnowledgeBase) -> None:
+    # The EIO regime applies from the transposition deadline, 2017-05-22.
+    before = route(kb, "DEU", "BEL", "content", on="2017-05-01")
+    after = route(kb, "DEU", "BEL", "content", on="2017-06-01")
+    assert channel(before, "eu-investigation-order")["applicable"] is False
+    assert channel(after, "eu-investigation-order")["applicable"] is True
+
+
+# --- a Budapest pair outside the EU -------------------------------------------------------
+
+
+def test_budapest_pair_outside_the_eu(kb: KnowledgeBase) -> None:
+    # USA (Party since 2007-01-01) and JPN (since 2012-11-01) share the Budapest Convention
+    # and the 2003 US-Japan MLAT (in force 2006-07-21); the EU instruments bind neither.
+    answer = route(kb, "USA", "JPN", "content", on="2025-01-01")
+    assert {"budapest-24-7", "budapest-preservation", "budapest-mla", "budapest-32b",
+            "bilateral-mlat", "letters-rogatory"} == open_ids(answer)
+    mlat = channel(answer, "bilateral-mlat")
+    assert mlat["via"][0]["instrument"] == "us-jpn-mlat"
+    assert "Japan" in mlat["legal_basis"]
+    for eu in ("eu-production-order", "eu-preservation-order", "eu-investigation-order"):
+        assert channel(answer, eu)["applicable"] is False
+    # The Second Additional Protocol is not in force (3 of 5 ratifications): Art. 7 is closed.
+    assert channel(answer, "sap-direct-disclosure")["applicable"] is False
+    assert any("budapest-protocol-2" in g for g in answer["gaps"])
+
+
+def test_budapest_before_a_party_joined(kb: KnowledgeBase) -> None:
+    # Japan's Budapest commitment starts 2012-11-01; on 2010-01-01 only the MLAT links them.
+    answer = route(kb, "USA", "JPN", "content", on="2010-01-01")
+    assert channel(answer, "budapest-mla")["applicable"] is False
+    assert channel(answer, "bilateral-mlat")["applicable"] is True
+
+
+# --- a pair with a CLOUD Act agreement -----------------------------------------------------
+
+
+def test_cloud_act_gbr_requesting_from_us_provider(kb: KnowledgeBase) -> None:
+    # US-UK Data Access Agreement, in force 2022-10-03: UK orders go straight to US providers,
+    # for content too, wherever the data sits (here in Ireland).
+    answer = route(kb, "GBR", "IRL", "content", provider_home="USA", on="2025-01-01")
+    cloud = channel(answer, "cloud-act-agreement")
+    assert cloud["applicable"] is True
+    assert cloud["via"][0]["instrument"] == "us-gbr-cloud-act"
+    assert {p["since"] for p in cloud["via"][0]["parties"]} == {"2022-10-03"}
+    assert answer["channels"][0]["id"] == "cloud-act-agreement"  # the fastest open channel
+    # Ireland has only signed Budapest: no Budapest channel between GBR and IRL.
+    assert channel(answer, "budapest-mla")["applicable"] is False
+
+
+def test_cloud_act_before_entry_into_force(kb: KnowledgeBase) -> None:
+    answer = route(kb, "GBR", "IRL", "content", provider_home="USA", on="2021-06-01")
+    assert channel(answer, "cloud-act-agreement")["applicable"] is False
+
+
+def test_cloud_act_excludes_the_other_sides_persons(kb: KnowledgeBase) -> None:
+    # The agreement bars UK orders that target US persons.
+    answer = route(kb, "GBR", "IRL", "content", provider_home="USA", offender="USA", on="2025-01-01")
+    cloud = channel(answer, "cloud-act-agreement")
+    assert cloud["applicable"] is False
+    assert any("bars orders" in r for r in cloud["reasons"])
+
+
+def test_signed_cloud_act_agreement_is_not_enough(kb: KnowledgeBase) -> None:
+    # The US-Australia agreement has no confirmed entry into force in the knowledge base.
+    answer = route(kb, "AUS", "USA", "content", provider_home="USA", on="2025-01-01")
+    assert channel(answer, "cloud-act-agreement")["applicable"] is False
+
+
+def test_us_voluntary_disclosure_non_content_only(kb: KnowledgeBase) -> None:
+    # 18 U.S.C. 2702(c)(6): non-content records may go to anyone but a US governmental entity.
+    traffic = route(kb, "FRA", "USA", "traffic", provider_home="USA", on="2025-01-01")
+    content = route(kb, "FRA", "USA", "content", provider_home="USA", on="2025-01-01")
+    assert channel(traffic, "us-voluntary-disclosure")["applicable"] is True
+    assert channel(content, "us-voluntary-disclosure")["applicable"] is False
+    own = route(kb, "USA", "FRA", "traffic", provider_home="USA", on="2025-01-01")
+    assert channel(own, "us-voluntary-disclosure")["applicable"] is False
+
+
+# --- a state party to no instrument --------------------------------------------------------
+
+
+def test_state_party_to_no_instrument(kb: KnowledgeBase) -> None:
+    # The DPRK is bound by none of the instruments: only letters rogatory remain (and, for
+    # non-content data from a US provider, voluntary disclosure under US law).
+    answer = route(kb, "PRK", "USA", "content", on="2025-01-01")
+    assert open_ids(answer) == {"letters-rogatory"}
+    assert answer["channels"][0]["id"] == "letters-rogatory"
+    assert any("share no instrument" in g or "Neither" in g for g in answer["gaps"])
+    assert any("Letters rogatory" in g for g in answer["gaps"])
+    both_outside = route(kb, "PRK", "IRN", "subscriber", on="2025-01-01")
+    assert open_ids(both_outside) == {"letters-rogatory"}
+    assert any(g.startswith("Neither PRK nor IRN") for g in both_outside["gaps"])
+
+
+# --- an urgent request ---------------------------------------------------------------------
+
+
+def test_urgent_request(kb: KnowledgeBase) -> None:
+    # Art. 10(4) of Regulation 2023/1543: eight hours in an emergency; the 24/7 network of
+    # Art. 35 Budapest answers in hours; Protocol 2 emergency channels stay closed (not in force).
+    answer = route(kb, "FRA", "NLD", "content", urgent=True, on="2026-11-22")
+    epo = channel(answer, "eu-production-order")
+    assert epo["applicable"] is True and epo["typical_time"].startswith("8 hours")
+    assert channel(answer, "sap-emergency")["applicable"] is False
+    first = answer["channels"][0]
+    assert first["applicable"] and first["urgent_capable"] and first["typical_days"] <= 1
+    letters = channel(answer, "letters-rogatory")
+    assert any("not built for emergencies" in r for r in letters["reasons"])
+
+
+def test_emergency_channel_needs_urgency(kb: KnowledgeBase) -> None:
+    answer = route(kb, "FRA", "NLD", "content", urgent=False, on="2026-11-22")
+    assert any("only for emergencies" in r for r in channel(answer, "sap-emergency")["reasons"])
+
+
+def test_domestic_request(kb: KnowledgeBase) -> None:
+    answer = route(kb, "FRA", "FRA", "content", on="2025-01-01")
+    assert open_ids(answer) == set()
+    assert any("national powers" in g for g in answer["gaps"])
+
+
+# --- input validation ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs, word",
+    [
+        ({"requesting": "XYZ"}, "country"),
+        ({"holder": "France"}, "country"),
+        ({"provider_home": "ZZZ"}, "country"),
+        ({"data": "metadata"}, "data category"),
+        ({"on": "2026-02-30"}, "date"),
+        ({"on": "2026"}, "date"),
+    ],
+)
+def test_bad_input_raises_value_error(kb: KnowledgeBase, kwargs: dict[str, str], word: str) -> None:
+    args: dict[str, Any] = {"requesting": "FRA", "holder": "NLD", "data": "subscriber", **kwargs}
+    with pytest.raises(ValueError) as info:
+        route(kb, **args)
+    assert word in str(info.value) and "\n" not in str(info.value)
+
+
+def test_lower_case_codes_are_accepted(kb: KnowledgeBase) -> None:
+    answer = route(kb, "fra", "nld", "Subscriber", on="2026-11-22")
+    assert answer["question"]["requesting"] == "FRA" and answer["question"]["data"] == "subscriber"
+
+
+# --- CLI -----------------------------------------------------------------------------------
+
+
+def test_cli_json_matches_library(kb: KnowledgeBase) -> None:
+    result = runner.invoke(app, [
+        "route", "--requesting", "FRA", "--holder", "NLD", "--offender", "RUS",
+        "--data", "subscriber", "--on", "2026-11-22", "--json",
+    ])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data == route(kb, "FRA", "NLD", "subscriber", offender="RUS", on="2026-11-22")
+
+
+def test_cli_table() -> None:
+    result = runner.invoke(app, [
+        "route", "--requesting", "GBR", "--holder", "IRL", "--provider-home", "USA",
+        "--data", "content", "--urgent", "--on", "2025-01-01",
+    ])
+    assert result.exit_code == 0, result.output
+    assert "cloud-act-agreement" in result.stdout and "letters-rogatory" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "option, value, word",
+    [
+        ("--requesting", "XXX", "country"),
+        ("--holder", "NL", "country"),
+        ("--data", "metadata", "data category"),
+        ("--on", "2026-13-01", "date"),
+        ("--on", "yesterday", "date"),
+    ],
+)
+def test_cli_bad_input_exit_2_one_line(option: str, value: str, word: str) -> None:
+    args = {"--requesting": "FRA", "--holder": "NLD", "--data": "subscriber", "--on": "2026-11-22"}
+    args[option] = value
+    argv = ["route", *[x for pair in args.items() for x in pair], "--json"]
+    result = runner.invoke(app, argv)
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("error:") and word in lines[0]
