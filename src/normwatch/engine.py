@@ -33,21 +33,30 @@ def add_derived(facts: dict[str, Fact], rules: RuleSet) -> None:
         facts[item.name] = expression(item.when).evaluate(facts)
 
 
-def _missing(text: str, facts: dict[str, Fact]) -> list[str]:
-    return sorted(n for n in expression(text).names if facts.get(n) is None)
+def _missing(text: str, facts: dict[str, Fact], derived: dict[str, str]) -> list[str]:
+    """The unknown base facts behind an undecided expression (derived facts expanded)."""
+    found: set[str] = set()
+    todo = [n for n in expression(text).names if facts.get(n) is None]
+    while todo:
+        name = todo.pop()
+        if name in derived:
+            todo += [n for n in expression(derived[name]).names if facts.get(n) is None and n not in found]
+        found.add(name)
+    return sorted(n for n in found if n not in derived) or sorted(found)
 
 
 def _clauses(
-    clauses: list[Clause] | tuple[Clause, ...], facts: dict[str, Fact]
+    clauses: list[Clause] | tuple[Clause, ...], facts: dict[str, Fact], rules: RuleSet
 ) -> tuple[bool | None, list[str], list[str]]:
     """Kleene OR of clauses; the reasons of those that hold, and notes on unknown ones."""
+    derived = {d.name: d.when for d in rules.derived}
     held, unknown = [], []
     for clause in clauses:
         value = expression(clause.when).evaluate(facts)
         if value:
             held.append(f"{clause.reason} [rule: {clause.when.strip()}]")
         elif value is None:
-            missing = ", ".join(_missing(clause.when, facts)) or "a fact"
+            missing = ", ".join(_missing(clause.when, facts, derived)) or "a fact"
             unknown.append(f"cannot tell whether {clause.reason}: unknown {missing}")
     if held:
         return True, held, unknown
@@ -64,7 +73,7 @@ def norm_verdict(
     rule: NormRule, addresses: str, rules: RuleSet, facts: dict[str, Fact], basis: list[str]
 ) -> tuple[Verdict, list[str]]:
     """One norm's verdict for one incident, with its reasons."""
-    engaged, held, unknown = _clauses(rule.engaged, facts)
+    engaged, held, unknown = _clauses(rule.engaged, facts, rules)
     default = rules.responsibility[addresses]
     breach_text = rule.breach or default.breach
     possible_text = rule.possible or default.possible
@@ -107,9 +116,9 @@ def law_answers(rules: RuleSet, facts: dict[str, Fact]) -> dict[str, tuple[str, 
     """Each legal question's answer (yes, possible, no, undetermined) with reasons."""
     answers: dict[str, tuple[str, list[str]]] = {}
     for q in rules.law:
-        yes, yes_held, yes_unknown = _clauses(q.yes_when, facts)
-        settled_no, no_held, _ = _clauses(q.no_when, facts)
-        possible, pos_held, pos_unknown = _clauses(q.possible_when, facts)
+        yes, yes_held, yes_unknown = _clauses(q.yes_when, facts, rules)
+        settled_no, no_held, _ = _clauses(q.no_when, facts, rules)
+        possible, pos_held, pos_unknown = _clauses(q.possible_when, facts, rules)
         cite = f" ({q.rule})"
         if yes:
             answers[q.id] = ("yes", [r + cite for r in yes_held])
@@ -133,7 +142,7 @@ def inject_law(facts: dict[str, Fact], answers: dict[str, tuple[str, list[str]]]
 
 
 def red_line(rules: RuleSet, facts: dict[str, Fact]) -> tuple[bool | None, list[str]]:
-    value, held, unknown = _clauses(rules.red_line, facts)
+    value, held, unknown = _clauses(rules.red_line, facts, rules)
     return value, held or unknown
 
 

@@ -1,0 +1,81 @@
+"""Rules as data: every norm has a rule, every expression is valid CEL in our subset, and
+the scalar three-valued evaluator agrees with cel-python itself."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from normwatch.cel import RuleSyntaxError, compile_expression, evaluate_reference
+from normwatch.facts import BASE_FACTS
+from normwatch.problems import InputError
+from normwatch.rules import INJECTED, default_folder, load_rules, shipped_rules
+
+RULES = shipped_rules()
+KINDS = {**{n: k for n, (k, _) in BASE_FACTS.items()}, **{d.name: "bool" for d in RULES.derived}, **INJECTED}
+EXPRESSIONS = sorted(set(RULES.expressions()))
+
+
+def test_every_norm_has_exactly_one_rule(kb):
+    assert set(RULES.norms) == set(kb.norms)
+
+
+def test_every_base_fact_is_documented():
+    for name, (kind, meaning) in BASE_FACTS.items():
+        assert kind in ("bool", "number") and meaning.strip(), name
+
+
+def _value(kind: str) -> st.SearchStrategy:
+    if kind == "bool":
+        return st.one_of(st.none(), st.booleans())
+    return st.one_of(st.none(), st.sampled_from([0, 1, 2, 3, 4, 10, 1e9]))
+
+
+@pytest.mark.parametrize("text", EXPRESSIONS)
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_kleene_evaluator_agrees_with_cel_python(text, data):
+    expr = compile_expression(text)
+    facts = {name: data.draw(_value(KINDS[name]), label=name) for name in sorted(expr.names)}
+    assert expr.evaluate(facts) == evaluate_reference(expr, facts, KINDS)
+
+
+@pytest.mark.parametrize("text", ["a in [1, 2]", "size(x) > 2", "a.b", "f(1)", "a &&", "{1: 2}"])
+def test_expressions_outside_the_subset_are_refused(text):
+    with pytest.raises(RuleSyntaxError):
+        compile_expression(text)
+
+
+def _copy_rules(tmp_path: Path) -> Path:
+    folder = tmp_path / "rules"
+    shutil.copytree(default_folder(), folder)
+    return folder
+
+
+def test_unknown_fact_in_a_rule_is_refused_with_file(tmp_path):
+    folder = _copy_rules(tmp_path)
+    path = folder / "norms.yaml"
+    path.write_text(path.read_text().replace("when: op_ip_theft\n", "when: op_ip_thef\n", 1))
+    with pytest.raises(InputError, match="unknown fact"):
+        load_rules(folder)
+
+
+def test_unknown_key_in_a_rule_file_is_refused(tmp_path):
+    folder = _copy_rules(tmp_path)
+    path = folder / "acts.yaml"
+    path.write_text(path.read_text() + "colour: red\n")
+    with pytest.raises(InputError) as info:
+        load_rules(folder)
+    assert "acts.yaml" in str(info.value) and "colour" in str(info.value)
+
+
+def test_rules_version_changes_with_the_rules(tmp_path):
+    folder = _copy_rules(tmp_path)
+    before = load_rules(folder).version
+    path = folder / "law.yaml"
+    path.write_text(path.read_text() + "\n# edited\n")
+    assert load_rules(folder).version != before
