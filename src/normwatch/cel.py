@@ -148,9 +148,28 @@ def _environment() -> Any:
     return celpy.Environment()
 
 
-@cache
+_COMPILED: dict[str, Expression] = {}
+
+
+def remember(expressions: Mapping[str, Expression]) -> None:
+    """Register already compiled expressions (from the on-disk cache)."""
+    _COMPILED.update(expressions)
+
+
+def compiled() -> dict[str, Expression]:
+    """Every expression compiled so far in this process."""
+    return dict(_COMPILED)
+
+
 def compile_expression(text: str) -> Expression:
-    """Parse ``text`` as CEL and check it is within the supported subset."""
+    """Parse ``text`` as CEL and check it is within the supported subset (cached)."""
+    found = _COMPILED.get(text)
+    if found is None:
+        found = _COMPILED[text] = _compile(text)
+    return found
+
+
+def _compile(text: str) -> Expression:
     import celpy
 
     try:

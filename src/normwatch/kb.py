@@ -276,23 +276,36 @@ def _yaml_files(folder: Path) -> Iterator[Path]:
 def load(path: Path | None = None, extra: Iterable[Path] = ()) -> KnowledgeBase:
     """Load the knowledge base at ``path`` (default: the shipped one) plus extra files.
 
-    Never raises on bad data: problems are collected in ``KnowledgeBase.problems``.
+    Never raises on bad data: problems are collected in ``KnowledgeBase.problems``. The
+    result is cached on disk by content digest (see :mod:`normwatch.cache`).
     """
+    from . import diskcache as cache
+
     root = path or default_path()
-    kb = KnowledgeBase()
+    extra = list(extra)
     digest = hashlib.sha256()
     files = sorted(_yaml_files(root))
+    shown = []
     for file in files:
         display = str(file.relative_to(root.parent)) if path is None else str(file)
+        shown.append((file, display))
         digest.update(display.encode())
         digest.update(file.read_bytes())
-        _add_file(kb, file, display)
     for file in extra:
         digest.update(str(file).encode())
         if file.is_file():
             digest.update(file.read_bytes())
-        _add_file(kb, file, str(file))
-    kb.version = digest.hexdigest()[:12]
+        shown.append((file, str(file)))
+    version = digest.hexdigest()[:12]
+    key = digest.hexdigest()
+    cached = cache.load("kb", key)
+    if isinstance(cached, KnowledgeBase):
+        return cached
+    kb = KnowledgeBase()
+    for file, display in shown:
+        _add_file(kb, file, display)
+    kb.version = version
+    cache.save("kb", key, kb)
     return kb
 
 

@@ -9,6 +9,7 @@ condition is CEL (see :mod:`normwatch.cel`); unknown identifiers are refused at 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -17,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .cel import Expression, RuleSyntaxError, compile_expression
+from .cel import Expression, RuleSyntaxError, compile_expression, remember
 from .facts import BASE_FACTS
 from .kb import read_yaml
 from .problems import InputError, Problem, from_validation_error
@@ -203,20 +204,35 @@ def load_rules(folder: Path | None = None) -> RuleSet:
         "law": (root / "law.yaml", _LawFile),
         "responses": (root / "responses.yaml", _ResponsesFile),
     }
+    from . import diskcache
+
+    digest = hashlib.sha256()
+    for path, _ in parts.values():
+        digest.update(str(path).encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+    cached = diskcache.load("rules", digest.hexdigest())
+    if isinstance(cached, tuple) and len(cached) == 2 and isinstance(cached[0], RuleSet):
+        remember(cached[1])
+        return cached[0]
+    rules = _build(parts, digest.hexdigest()[:8])
+    expressions = {text: compile_expression(text) for text in rules.expressions()}
+    diskcache.save("rules", digest.hexdigest(), (rules, expressions))
+    return rules
+
+
+def _build(parts: Mapping[str, tuple[Path, Any]], short: str) -> RuleSet:
     loaded: dict[str, Any] = {}
     problems: list[Problem] = []
-    digest = hashlib.sha256()
     for key, (path, model) in parts.items():
         value, found = _read(path, model)
         problems += found
         loaded[key] = value
-        if path.is_file():
-            digest.update(path.read_bytes())
     if problems:
         raise InputError(problems)
     versions = ".".join(loaded[k].version for k in parts)
     rules = RuleSet(
-        version=f"{versions}+{digest.hexdigest()[:8]}",
+        version=f"{versions}+{short}",
         derived=tuple(loaded["derived"].derived),
         responsibility=dict(loaded["norms"].responsibility),
         norms={r.norm: r for r in loaded["norms"].norms},
