@@ -150,3 +150,84 @@ def rule(norm_id: str, rules_dir: RulesOption = None, json_out: JsonOption = Fal
         out.print(f"  breach when [cyan]{item.breach}[/]")
     if item.possible:
         out.print(f"  possible when [cyan]{item.possible}[/]")
+
+
+@app.command()
+def brief(
+    incident_id: str,
+    format_: Annotated[str, typer.Option("--format", help="md, html or json.")] = "md",
+    out_path: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+    on: Annotated[str | None, typer.Option(help="Date for open channels, YYYY-MM-DD (default today).")] = None,
+    rules_dir: RulesOption = None,
+    kb: KbOption = None,
+) -> None:
+    """Crisis brief: assessment, response options, precedents and open channels."""
+    from .brief import brief as make_brief
+    from .brief import html_page, markdown
+    from .dates import to_date
+
+    base = _kb(kb)
+    rules = _rules(rules_dir)
+    incident = base.incident_by_id.get(incident_id)
+    if incident is None:
+        fail(f"unknown incident {incident_id!r}; see `normwatch incidents`")
+    if format_ not in ("md", "html", "json"):
+        fail(f"unknown format {format_!r}: use md, html or json")
+    try:
+        day = to_date(on) if on else None
+    except ValueError as exc:
+        fail(f"--on: {exc}")
+    data = make_brief(incident, base, rules, day)
+    if format_ == "json":
+        import json
+
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = markdown(data) if format_ == "md" else html_page(data)
+    if out_path is None:
+        out.file.write(text)
+        return
+    out_path.write_text(text, encoding="utf-8")
+    out.print(f"wrote {out_path}")
+
+
+@app.command()
+def whatif(
+    draft_path: Annotated[Path, typer.Argument(help="Draft rule (YAML, the format of rules/norms.yaml).")],
+    against: Annotated[str | None, typer.Option(help="Compare with this existing norm.")] = None,
+    instrument: Annotated[str, typer.Option(help="Signatories of this instrument vs the rest.")] = "paris-call",
+    rules_dir: RulesOption = None,
+    kb: KbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Run a draft norm over the whole catalogue: what it would cover, and how it differs."""
+    from .whatif import read_draft
+    from .whatif import whatif as run_whatif
+
+    base = _kb(kb)
+    rules = _rules(rules_dir)
+    try:
+        draft = read_draft(draft_path, rules)
+        result = run_whatif(draft, base, rules, against, instrument)
+    except InputError as exc:
+        fail(str(exc))
+    except KeyError as exc:
+        fail(str(exc).strip("'\""))
+    if json_out:
+        emit_json(result)
+        return
+    covered = result["covered"]
+    out.print(f"[bold]{result['draft']}[/] covers {len(covered)} of {result['incidents']} incidents "
+              f"({', '.join(f'{k}: {v}' for k, v in sorted(result['verdicts'].items()))})")
+    out.print("by year: " + ", ".join(f"{y}: {n}" for y, n in result["by_year"].items()))
+    out.print("by responsible state: " + ", ".join(f"{s}: {n}" for s, n in result["by_responsible_state"].items()))
+    sides = {k: v for k, v in result["signatories"].items() if k != "instrument"}
+    out.print(f"responsible state committed to {result['signatories']['instrument']}: "
+              + ", ".join(f"{k}: {v}" for k, v in sides.items()))
+    if "against" in result:
+        diff = result["against"]
+        out.print(f"vs {diff['norm']}: both {len(diff['both'])}, only the draft {len(diff['only_draft'])}, "
+                  f"only {diff['norm']} {len(diff['only_existing'])}")
+        for key in ("only_draft", "only_existing"):
+            if diff[key]:
+                out.print(f"  {key}: {', '.join(diff[key])}")

@@ -241,7 +241,8 @@ class Organisation(Record):
 # --- instruments and commitments ---------------------------------------------------------
 
 InstrumentKind = Literal[
-    "treaty", "protocol", "regulation", "agreement", "call", "resolution", "communique"
+    "treaty", "protocol", "regulation", "directive", "agreement", "call", "resolution",
+    "communique", "confidence-building",
 ]
 
 

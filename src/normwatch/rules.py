@@ -175,15 +175,15 @@ def _check_names(rules: RuleSet, kinds: dict[str, str]) -> list[Problem]:
     problems = []
     known = dict(kinds)
     for d in rules.derived:
-        problems += _check_one(d.when, known, rules.files["derived"], d.name)
+        problems += check_expression(d.when, known, rules.files["derived"], d.name)
         known[d.name] = "bool"
     known.update(INJECTED)
     for text in rules.expressions()[len(rules.derived):]:
-        problems += _check_one(text, known, "rules", "")
+        problems += check_expression(text, known, "rules", "")
     return problems
 
 
-def _check_one(text: str, known: dict[str, str], file: str, record: str) -> list[Problem]:
+def check_expression(text: str, known: dict[str, str], file: str, record: str) -> list[Problem]:
     try:
         expr = compile_expression(text)
     except RuleSyntaxError as exc:
