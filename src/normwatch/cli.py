@@ -333,7 +333,7 @@ def overview(kb: KbOption = None) -> None:
 
 
 # Commands of other concerns register themselves on `app` when imported.
-from . import cli_engine, cli_interchange, cli_route  # noqa: E402, F401
+from . import cli_analytics, cli_engine, cli_interchange, cli_route  # noqa: E402, F401
 
 
 def main() -> None:

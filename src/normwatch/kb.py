@@ -26,6 +26,7 @@ from .models import (
     Instrument,
     Norm,
     Organisation,
+    RollCall,
     State,
     StateBody,
     ThreatActor,
@@ -120,6 +121,7 @@ class KnowledgeBase:
     bodies: list[StateBody] = field(default_factory=list)
     groups: list[ThreatActor] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
+    roll_calls: list[RollCall] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     version: str = ""
     origin: dict[str, str] = field(default_factory=dict)
@@ -198,6 +200,7 @@ _SECTIONS: dict[str, tuple[str, type[BaseModel]]] = {
     "bodies": ("bodies", StateBody),
     "groups": ("groups", ThreatActor),
     "incidents": ("incidents", Incident),
+    "roll_calls": ("roll_calls", RollCall),
 }
 _FILE_KEYS = set(_SECTIONS) | {"instrument", "commitments"}
 

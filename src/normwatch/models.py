@@ -299,6 +299,17 @@ class Commitment(Uncertain):
         return self.state or self.party or ""
 
 
+class RollCall(Uncertain):
+    """A recorded UN General Assembly vote: each state's yes, no or abstention."""
+
+    id: Slug
+    resolution: str
+    title: str
+    date: PartialDate
+    sources: Sources
+    votes: dict[CountryCode, Literal["yes", "no", "abstain"]]
+
+
 # --- threat actors ----------------------------------------------------------------------
 
 
