@@ -87,3 +87,13 @@ def test_budapest_parties(kb):
 
 def test_every_commitment_is_sourced(kb):
     assert all(c.sources for c in kb.commitments)
+
+
+def test_instrument_profile_counts_states_not_companies_named_like_codes(kb):
+    from normwatch.browse import instrument_profile
+
+    counts = instrument_profile(kb, "paris-call", "2025-12-25")["counts"]
+    # "ARM" (the company Arm) and "ITA" are non-state supporters, not Armenia and Italy twice.
+    assert counts["states"] == 81
+    assert counts["states_committed_on_date"] == 81
+    assert counts["others_committed_on_date"] > 1000

@@ -52,6 +52,7 @@ def _commitment_row(kb: KnowledgeBase, c: Commitment, on: dt.date) -> dict[str, 
     return {
         "instrument": c.instrument,
         "who": c.who,
+        "is_state": c.state is not None,
         "signed": c.signed, "ratified": c.ratified, "mode": c.mode, "joined": c.joined,
         "in_force": c.in_force, "withdrawn": c.withdrawn,
         "committed_from": start.isoformat() if start else None,
@@ -95,7 +96,7 @@ def instrument_profile(
     for year in sorted(by_year):
         running += by_year[year]
         cumulative[year] = running
-    states = [r for r in rows if is_country(r["who"])]
+    states = [r for r in rows if r["is_state"]]
     return {
         "instrument": instrument.model_dump(mode="json", exclude_none=True),
         "on": day.isoformat(),
@@ -104,7 +105,7 @@ def instrument_profile(
             "states": len(states),
             "states_committed_on_date": sum(r["committed_on_date"] for r in states),
             "others_committed_on_date": sum(
-                r["committed_on_date"] for r in rows if not is_country(r["who"])
+                r["committed_on_date"] for r in rows if not r["is_state"]
             ),
             "signatories_only": sum(
                 1 for r in states if r["signed"] and not r["committed_from"]

@@ -14,7 +14,6 @@ from rich.table import Table
 from . import browse
 from .check import check as check_kb
 from .commitments import commitment_status
-from .countries import country_name
 from .kb import KnowledgeBase, load
 
 app = typer.Typer(
@@ -184,9 +183,7 @@ def instrument(
     except (browse.NotFound, ValueError) as exc:
         fail(str(exc))
     if states_only:
-        profile["commitments"] = [
-            r for r in profile["commitments"] if country_name(r["who"]) != r["who"]
-        ]
+        profile["commitments"] = [r for r in profile["commitments"] if r["is_state"]]
     if json_out:
         emit_json(profile)
         return
