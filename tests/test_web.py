@@ -1,0 +1,477 @@
+"""The web UI, in process (FastAPI TestClient): every page, its JSON twin, filters, forms, errors."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi")
+pytest.importorskip("jinja2")
+
+from fastapi.testclient import TestClient  # noqa: E402
+from markupsafe import escape  # noqa: E402
+
+from normwatch.catalog import Catalog, IncidentFilter  # noqa: E402
+from normwatch.responsibility import responsible_states  # noqa: E402
+from normwatch.routes import route  # noqa: E402
+from normwatch.rules import shipped_rules  # noqa: E402
+from normwatch.service import create_app  # noqa: E402
+from normwatch.whatif import DraftRule, whatif  # noqa: E402
+
+EXAMPLE = (Path(__file__).parent.parent / "docs" / "examples" / "draft-health.yaml").read_text(encoding="utf-8")
+
+PAGES = [
+    "/", "/incidents", "/incidents?year=2017&red_line=yes", "/incidents/notpetya-2017", "/states",
+    "/states/RUS", "/states/FRA", "/norms", "/norms/un-gge-2015:13f", "/norms/paris-call:3", "/route",
+    "/route?requesting=FRA&holder=NLD&data=subscriber", "/whatif", "/charts",
+]
+
+
+@pytest.fixture(scope="module")
+def catalog(kb) -> Catalog:
+    return Catalog(kb, shipped_rules())
+
+
+@pytest.fixture(scope="module")
+def client(catalog) -> TestClient:
+    return TestClient(create_app(catalog))
+
+
+class Forms(HTMLParser):
+    """Collects form fields, labels, table rows and links of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: list[dict[str, str | None]] = []
+        self.labels: set[str] = set()
+        self.links: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        self.tags.append(tag)
+        if tag in ("input", "select", "textarea") and a.get("type") not in ("hidden", "submit"):
+            self.fields.append(a)
+        if tag == "label" and a.get("for"):
+            self.labels.add(str(a["for"]))
+        if tag == "a" and a.get("href"):
+            self.links.append(str(a["href"]))
+
+
+def parse(html: str) -> Forms:
+    parser = Forms()
+    parser.feed(html)
+    return parser
+
+
+def esc(text: str) -> str:
+    return str(escape(text))
+
+
+def rows(html: str) -> list[str]:
+    """The incident ids linked from the table rows of a list page."""
+    return re.findall(r'<td data-label="Incident"><a href="/incidents/([a-z0-9-]+)">', html)
+
+
+# --- every page ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_renders_accessible_html(client, path):
+    r = client.get(path)
+    assert r.status_code == 200, r.text[:500]
+    assert r.headers["content-type"].startswith("text/html")
+    html = r.text
+    assert '<html lang="en">' in html
+    assert 'class="skip-link" href="#main"' in html and 'id="main"' in html
+    assert html.count("<h1") == 1
+    assert '<meta name="viewport"' in html
+    assert 'rel="alternate" type="application/json"' in html
+    page = parse(html)
+    for f in page.fields:  # every form field has a label
+        assert f.get("id") in page.labels, f"{path}: field {f} has no <label for>"
+    assert "Traceback" not in html
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_has_a_json_twin(client, path):
+    sep = "&" if "?" in path else "?"
+    by_query = client.get(f"{path}{sep}format=json")
+    by_header = client.get(path, headers={"Accept": "application/json"})
+    assert by_query.status_code == by_header.status_code == 200
+    assert by_query.headers["content-type"] == "application/json"
+    assert by_query.json() == by_header.json()
+    assert isinstance(by_query.json(), dict)
+    assert by_header.headers["vary"] == "Accept"
+
+
+def test_browser_accept_header_gets_html(client):
+    r = client.get("/", headers={"Accept": "text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.8"})
+    assert r.headers["content-type"].startswith("text/html")
+
+
+def test_web_routes_stay_out_of_the_openapi_document(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    assert not [p for p in paths if not p.startswith(("/api", "/taxii2"))]
+
+
+def test_stylesheet_and_icon(client):
+    css = client.get("/static/style.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert ":focus-visible" in css.text and "@media (max-width" in css.text
+    assert client.get("/static/favicon.svg").headers["content-type"] == "image/svg+xml"
+    assert client.get("/static/../../etc/passwd").status_code == 404
+    assert client.get("/static/nothing.css").status_code == 404
+
+
+# --- home -----------------------------------------------------------------------------------
+
+
+def test_home_counts(client, kb):
+    data = client.get("/?format=json").json()
+    assert data["counts"]["incidents"] == len(kb.incidents)
+    assert data["counts"]["norms"] == len(kb.norms)
+    assert len(data["latest"]) == 5
+    html = client.get("/").text
+    assert f"<strong>{len(kb.incidents)}</strong> incidents" in html
+    for href in ("/incidents", "/states", "/norms", "/route", "/whatif", "/charts"):
+        assert f'href="{href}"' in html
+
+
+# --- incident list ----------------------------------------------------------------------------
+
+
+def test_incident_list_paginates(client, kb):
+    first = client.get("/incidents?format=json").json()
+    assert first["total"] == len(kb.incidents)
+    assert first["per_page"] == 25 and len(first["incidents"]) == 25
+    assert first["pages"] == -(-len(kb.incidents) // 25)
+    second = client.get("/incidents?page=2&format=json").json()
+    assert not {i["id"] for i in first["incidents"]} & {i["id"] for i in second["incidents"]}
+    html = client.get("/incidents").text
+    assert 'rel="next"' in html and "page 1 of" in html
+    last = client.get(f"/incidents?page={first['pages']}").text
+    assert 'rel="prev"' in last and 'rel="next"' not in last
+    beyond = client.get(f"/incidents?page={first['pages'] + 5}")
+    assert beyond.status_code == 200 and "past the end" in beyond.text
+
+
+@pytest.mark.parametrize("query,check", [
+    ("year=2017", lambda i, rl: i.start.startswith("2017")),
+    ("responsible=RUS", lambda i, rl: "RUS" in {a.to for a in i.attributions}),
+    ("responsible=rus", lambda i, rl: "RUS" in {a.to for a in i.attributions}),
+    ("victim=UKR", lambda i, rl: "UKR" in {t.country for t in i.targets}),
+    ("sector=energy", lambda i, rl: "energy" in {t.sector for t in i.targets}),
+    ("operation=ip-theft", lambda i, rl: "ip-theft" in i.operation),
+    ("red_line=yes", lambda i, rl: rl),
+    ("red_line=no", lambda i, rl: not rl),
+    ("year=2017&red_line=yes&responsible=RUS", lambda i, rl: i.start.startswith("2017") and rl),
+])
+def test_incident_filters(client, catalog, query, check):
+    data = client.get(f"/incidents?{query}&format=json").json()
+    assert data["total"] > 0
+    expected = [i.id for i in catalog.incidents_by_start if check(i, catalog.red_lines[i.id])]
+    if "responsible" not in query or "&" not in query:
+        assert data["total"] == len(expected)
+    for row in data["incidents"]:
+        assert check(catalog.incident(row["id"]), row["red_line"])
+    html = client.get(f"/incidents?{query}").text
+    assert rows(html) == [row["id"] for row in data["incidents"]]
+    assert f"{data['total']} incident" in html
+    assert "Clear filters" in html
+
+
+def test_incident_filter_values_are_kept_in_the_form(client):
+    html = client.get("/incidents?year=2017&responsible=RUS&sector=energy&red_line=yes&q=petya").text
+    assert '<option value="2017" selected>' in html
+    assert '<option value="RUS" selected>' in html
+    assert '<option value="energy" selected>' in html
+    assert '<option value="yes" selected>' in html
+    assert 'value="petya"' in html
+
+
+def test_incident_search(client, catalog):
+    data = client.get("/incidents?q=notpetya&format=json").json()
+    assert "notpetya-2017" in [i["id"] for i in data["incidents"]]
+    by_actor = client.get("/incidents?q=Sandworm&format=json").json()
+    _, total = catalog.incidents(IncidentFilter(q="Sandworm"))
+    assert by_actor["total"] == total > 1
+    nothing = client.get("/incidents?q=zzzz-no-such-thing")
+    assert nothing.status_code == 200 and "No incident matches" in nothing.text
+
+
+@pytest.mark.parametrize("query", [
+    "year=abc", "year=3000", "responsible=XX", "victim=ZZZ", "sector=moon", "operation=picnic",
+    "red_line=maybe", "page=0", "page=x", "q=" + "a" * 201,
+])
+def test_bad_filters_give_a_friendly_400(client, query):
+    r = client.get(f"/incidents?{query}")
+    assert r.status_code == 400
+    assert r.headers["content-type"].startswith("text/html")
+    assert "Bad request" in r.text and "Traceback" not in r.text
+    j = client.get(f"/incidents?{query}&format=json")
+    assert j.status_code == 400 and j.json()["status"] == 400 and j.json()["message"]
+
+
+# --- incident page ----------------------------------------------------------------------------
+
+
+def test_incident_page_shows_the_assessment(client, catalog):
+    a = catalog.assessment("notpetya-2017")
+    html = client.get("/incidents/notpetya-2017").text
+    assert "<h1>NotPetya</h1>" in html
+    for reason in a["red_line_reasons"]:
+        assert esc(reason) in html
+    for n in a["norms"]:
+        assert f'href="/norms/{n["id"]}"' in html
+        if n["verdict"] != "not-engaged":
+            assert f'badge verdict-{n["verdict"]}' in html
+    for question, answer in a["law"].items():
+        assert question.replace("_", " ") in html
+        assert f'badge law-{answer}' in html
+        for reason in a["law_reasons"][question]:
+            assert esc(reason) in html
+    for c in a["commitments_breached"]:
+        assert f'broke <a href="/norms/{c["norm"]}">' in html
+    for o in a["response_options"]:
+        assert o["id"].replace("-", " ") in html
+    assert f'{a["intensity"]}</strong> / 10' in html
+    for url in catalog.incident("notpetya-2017").sources:
+        assert f'<a href="{url}"' in html
+    assert "Precedents" in html and 'href="/incidents/' in html
+    assert 'href="/incidents/shadow-brokers-leak-2017"' in html  # related incident
+    assert "10,000,000,000" in html  # economic loss, readable
+
+
+def test_incident_json_twin_is_the_contract3_assessment(client, catalog):
+    data = client.get("/incidents/notpetya-2017", headers={"Accept": "application/json"}).json()
+    assert data["assessment"] == catalog.assessment("notpetya-2017")
+    assert data["incident"]["id"] == "notpetya-2017"
+    assert data["precedents"] and all("similarity" in p for p in data["precedents"])
+    assert isinstance(data["channels"], list)
+
+
+@pytest.mark.parametrize("path", ["/incidents/no-such-incident", "/norms/no:such", "/states/XYZ", "/states/12",
+                                  "/nothing/here", "/incidents/notpetya-2017/extra"])
+def test_unknown_ids_give_a_friendly_404(client, path):
+    r = client.get(path)
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("text/html")
+    assert "Not found" in r.text and 'href="/incidents"' in r.text and "Traceback" not in r.text
+    j = client.get(path, headers={"Accept": "application/json"})
+    assert j.status_code == 404 and j.json()["error"] == "Not found"
+
+
+def test_unknown_api_paths_stay_json(client):
+    r = client.get("/api/no-such-endpoint-at-all")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("application/json")
+
+
+def test_trailing_slash_redirects(client):
+    r = client.get("/incidents/?year=2017", follow_redirects=False)
+    assert r.status_code == 307 and r.headers["location"] == "/incidents?year=2017"
+
+
+# --- states -------------------------------------------------------------------------------------
+
+
+def test_state_page(client, catalog, kb):
+    data = client.get("/states/RUS?format=json").json()
+    attributed = [i.id for i in catalog.incidents_by_start if "RUS" in [r.state for r in responsible_states(i)]]
+    assert [i["id"] for i in data["attributed"]] == attributed
+    assert data["scorecard"]["incidents_attributed"] == len(attributed)
+    assert all(c["state"] == "RUS" for c in data["scorecard"]["commitments_broken"])
+    assert data["scorecard"]["commitments_broken"]
+    suffered = [i.id for i in catalog.incidents_by_start if "RUS" in {t.country for t in i.targets}]
+    assert [i["id"] for i in data["suffered"]] == suffered
+    assert {c["instrument"] for c in data["commitments"]} == {c.instrument for c in kb.commitments_of("RUS")}
+    html = client.get("/states/RUS").text
+    assert "Russian Federation" in html and "Memberships" in html and "Commitments broken" in html
+    fra = client.get("/states/FRA").text
+    assert "2006-01-10" in fra  # Budapest ratification date
+    assert 'href="/incidents?responsible=FRA"' in fra
+
+
+def test_state_codes_are_normalised(client):
+    r = client.get("/states/rus", follow_redirects=False)
+    assert r.status_code == 307 and r.headers["location"] == "/states/RUS"
+    r = client.get("/states?code=fra", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/states/FRA"
+    assert client.get("/states?code=nope").status_code == 400
+
+
+def test_state_list(client, kb):
+    data = client.get("/states?format=json").json()
+    codes = {s["state"] for s in data["states"]}
+    assert {s.iso3 for s in kb.states} <= codes
+    rus = next(s for s in data["states"] if s["state"] == "RUS")
+    assert rus["attributed"] > 10
+
+
+# --- norms ----------------------------------------------------------------------------------------
+
+
+def test_norm_page(client, catalog, kb):
+    data = client.get("/norms/un-gge-2015:13f?format=json").json()
+    assert data["norm"]["id"] == "un-gge-2015:13f"
+    assert data["rule"]["engaged"] == [c.model_dump() for c in catalog.rules.norms["un-gge-2015:13f"].engaged]
+    verdicts = {i["id"]: i["verdict"] for i in data["incidents"]}
+    assert verdicts["notpetya-2017"] == "breach"
+    for incident_id, verdict in verdicts.items():
+        assessed = next(n for n in catalog.assessment(incident_id)["norms"] if n["id"] == "un-gge-2015:13f")
+        assert assessed["verdict"] == verdict
+    assert sum(data["verdicts"].values()) == len(kb.incidents)
+    assert "paris-call:1" in [c["id"] for c in data["crosswalk"]]
+    html = client.get("/norms/un-gge-2015:13f").text
+    assert "The rule" in html and "<code>ci_harmed</code>" in html
+    assert kb.norms["un-gge-2015:13f"].paragraph in html
+
+
+def test_norm_list(client, kb):
+    data = client.get("/norms?format=json").json()
+    assert sum(len(f["norms"]) for f in data["frameworks"]) == len(kb.norms)
+    html = client.get("/norms").text
+    for norm_id in kb.norms:
+        assert f'href="/norms/{norm_id}"' in html
+
+
+# --- router form ------------------------------------------------------------------------------------
+
+
+def test_router_form_answers_contract4(client, kb):
+    query = "requesting=FRA&holder=NLD&provider_home=USA&offender=RUS&data=subscriber&on=2026-11-22"
+    data = client.get(f"/route?{query}&format=json").json()
+    expected = route(kb, "FRA", "NLD", "subscriber", provider_home="USA", offender="RUS", on="2026-11-22")
+    assert data == expected
+    html = client.get(f"/route?{query}").text
+    assert html.count('<tr class="open">') == sum(c["applicable"] for c in expected["channels"])
+    assert html.count("<tr class=") == 16
+    for gap in expected["gaps"]:
+        assert esc(gap) in html
+    assert 'value="FRA"' in html and '<option value="subscriber" selected>' in html
+
+
+def test_router_form_lowercase_and_urgent(client):
+    data = client.get("/route?requesting=fra&holder=nld&data=content&urgent=on&format=json").json()
+    assert data["question"]["requesting"] == "FRA" and data["question"]["urgent"] is True
+
+
+@pytest.mark.parametrize("query,message", [
+    ("requesting=XXX&holder=NLD&data=subscriber", "unknown country code"),
+    ("requesting=FRA&holder=&data=subscriber", "holder: a country code is required"),
+    ("requesting=FRA&holder=NLD&data=secrets", "unknown data category"),
+    ("requesting=FRA&holder=NLD&data=subscriber&on=22/11/2026", "on: bad date"),
+])
+def test_router_form_bad_input_shows_the_error_in_the_page(client, query, message):
+    r = client.get(f"/route?{query}")
+    assert r.status_code == 400
+    assert 'role="alert"' in r.text and message in r.text
+    assert "<form" in r.text  # the form is still there to correct
+    assert client.get(f"/route?{query}&format=json").json()["message"].count(message.split(":")[0]) >= 1
+
+
+# --- what-if ------------------------------------------------------------------------------------------
+
+
+def test_whatif_form_prefilled(client):
+    html = client.get("/whatif").text
+    assert "draft:healthcare" in html and "<textarea" in html
+    assert '<option value="un-gge-2015:13f" selected>' in html
+
+
+def test_whatif_runs_a_pasted_draft(client, catalog):
+    import yaml
+
+    draft = DraftRule.model_validate(yaml.safe_load(EXAMPLE))
+    expected = whatif(draft, catalog.kb, catalog.rules, "un-gge-2015:13f", "paris-call")
+    form = {"draft": EXAMPLE, "against": "un-gge-2015:13f", "instrument": "paris-call"}
+    data = client.post("/whatif", data=form, headers={"Accept": "application/json"}).json()
+    assert data["result"] == expected
+    html = client.post("/whatif", data=form).text
+    assert f"draft:healthcare covers {len(expected['covered'])} of {expected['incidents']} incidents" in html
+    assert 'aria-labelledby="whatif-years"' in html
+    assert f"Both cover {len(expected['against']['both'])}" in html
+    for row in expected["covered"]:
+        assert f'href="/incidents/{row["incident"]}"' in html
+    as_json_body = client.post("/whatif?format=json", json=form).json()
+    assert as_json_body["result"] == expected
+    by_get = client.get("/whatif", params={**form, "format": "json"}).json()
+    assert by_get["result"] == expected
+
+
+@pytest.mark.parametrize("draft,message", [
+    ("norm: [", "malformed YAML"),
+    ("", "paste a draft rule"),
+    ("norm: draft:x\nengaged: []\nnot_engaged: nothing", "engaged"),
+    ("norm: draft:x\nengaged:\n  - when: sector_healt\n    reason: r\nnot_engaged: n", "sector_healt"),
+    ("norm: draft:x\nengaged:\n  - when: sector_health &&\n    reason: r\nnot_engaged: n", "draft"),
+    ("norm: draft:x\ncolour: red\nengaged:\n  - when: sector_health\n    reason: r\nnot_engaged: n", "unknown key"),
+    ("- just\n- a list", "draft"),
+])
+def test_whatif_bad_drafts_show_the_error_in_the_page(client, draft, message):
+    r = client.post("/whatif", data={"draft": draft, "against": "", "instrument": "paris-call"})
+    assert r.status_code == 400
+    assert 'role="alert"' in r.text and message in r.text
+    assert "Traceback" not in r.text and "/tmp" not in r.text
+    assert "<textarea" in r.text
+
+
+def test_whatif_bad_options(client):
+    r = client.post("/whatif", data={"draft": EXAMPLE, "against": "no:such", "instrument": "paris-call"})
+    assert r.status_code == 400 and "unknown norm" in r.text
+    r = client.post("/whatif", data={"draft": EXAMPLE, "against": "", "instrument": "nothing"})
+    assert r.status_code == 400 and "unknown instrument" in r.text
+    r = client.post("/whatif", content=b"x" * (70 * 1024), headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 400
+    r = client.post("/whatif", content=b"\xff\xfe", headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 400
+    r = client.post("/whatif", content=b"[1]", headers={"content-type": "application/json"})
+    assert r.status_code == 400
+    r = client.post("/whatif", content=b"--x--", headers={"content-type": "multipart/form-data; boundary=x"})
+    assert r.status_code == 400
+
+
+# --- charts -----------------------------------------------------------------------------------------------
+
+
+def test_charts(client, kb):
+    data = client.get("/charts?format=json").json()
+    assert sum(r["red_line"] + r["other"] for r in data["by_year"]) == len(kb.incidents)
+    assert len(data["verdicts_by_norm"]) == len(kb.norms)
+    html = client.get("/charts").text
+    assert html.count('<svg viewBox=') == 5
+    assert html.count('role="img"') == 5
+    for label in ("chart-years", "chart-norms", "chart-ops", "chart-responsible", "chart-victims"):
+        assert f'id="{label}"' in html and f'aria-labelledby="{label}"' in html
+    assert "<script" not in html
+
+
+def test_charts_embed_the_static_figures_of_plots(client):
+    pytest.importorskip("matplotlib")
+    data = client.get("/charts?format=json").json()
+    names = [f["name"] for f in data["figures"]]
+    assert names == ["timeline", "heatmap", "blocs", "delays", "network"]
+    html = client.get("/charts").text
+    for f in data["figures"]:
+        assert f'<img src="{f["svg"]}" alt="{esc(f["title"])}' in html
+    svg = client.get(data["figures"][1]["svg"])
+    assert svg.status_code == 200 and svg.headers["content-type"] == "image/svg+xml" and b"<svg" in svg.content
+    assert client.get("/charts/figures/nothing.svg").status_code == 404
+
+
+def test_state_page_uses_the_analytics_scorecard(client):
+    pytest.importorskip("normwatch.analytics")
+    data = client.get("/states/RUS?format=json").json()
+    assert data["analytics"]["attributed"] == data["scorecard"]["incidents_attributed"]
+    assert "Breach findings" in client.get("/states/RUS").text
+
+
+def test_every_catalogue_record_has_a_page(client, kb):
+    """Every incident, norm and state renders (records leave out different optional keys)."""
+    paths = ([f"/incidents/{i.id}" for i in kb.incidents] + [f"/norms/{n}" for n in kb.norms]
+             + [f"/states/{s.iso3}" for s in kb.states])
+    failed = [(p, r.status_code) for p in paths if (r := client.get(p)).status_code != 200]
+    assert not failed
