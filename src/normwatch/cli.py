@@ -34,7 +34,9 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 def fail(message: str) -> NoReturn:
     """Print a one-line error and exit with status 2 (bad input)."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    from rich.markup import escape
+
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -341,6 +343,8 @@ def main() -> None:
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
 
+
+from . import cli_service  # noqa: E402, F401  (service commands: serve, db, token)
 
 if __name__ == "__main__":
     main()

@@ -97,15 +97,27 @@ def existing_ids(folder: Path) -> tuple[dict[str, str], dict[str, str]]:
     return incidents, groups
 
 
+MAX_ID = 120
+"""Longest id an import accepts: each record becomes a file ``<id>.yaml``."""
+
+
 def check_duplicates(
     incidents: Sequence[Incident],
     groups: Sequence[ThreatActor],
     into: Path | None,
     origin: dict[str, str] | None = None,
 ) -> list[Problem]:
-    """Duplicate ids within the import, and against the target folder."""
+    """Ids too long for a file name, duplicate ids within the import and against the target."""
     origin = origin or {}
     problems: list[Problem] = []
+    for kind, records in (("incident", incidents), ("group", groups)):
+        for record in records:
+            if len(record.id) > MAX_ID:
+                file = origin.get(f"{kind}:{record.id}", "import")
+                problems.append(Problem(file, record.id[:40] + "…", "id",
+                                        f"an id longer than {MAX_ID} characters cannot name a file"))
+    if problems:
+        return problems
     taken_incidents, taken_groups = existing_ids(into) if into else ({}, {})
     for kind, records, taken in (
         ("incident", incidents, taken_incidents),
@@ -126,7 +138,8 @@ def check_duplicates(
         for group in groups:
             if (into / f"group-{group.id}.yaml").exists():
                 file = origin.get(f"group:{group.id}", "import")
-                problems.append(Problem(file, group.id, "id", f"{into / ('group-' + group.id + '.yaml')} already exists"))
+                name = into / f"group-{group.id}.yaml"
+                problems.append(Problem(file, group.id, "id", f"{name} already exists"))
     return problems
 
 
