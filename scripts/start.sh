@@ -4,4 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/normwatch check
-.venv/bin/normwatch overview
+# The main job: web UI, REST and TAXII API over the embedded store built from the
+# knowledge base. Extra arguments go to `normwatch serve` (e.g. --port 8080).
+exec .venv/bin/normwatch serve "$@"

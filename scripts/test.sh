@@ -3,6 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh dev
+bash scripts/browser.sh   # Debian's Chromium for the browser tests
+# A real PostgreSQL server on loopback: the store tests run against it as well as SQLite.
+bash scripts/postgres.sh >/dev/null
+export NORMWATCH_REQUIRE_POSTGRES=1
 .venv/bin/ruff check src tests
 .venv/bin/mypy
 .venv/bin/normwatch check

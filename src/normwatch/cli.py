@@ -332,7 +332,7 @@ def overview(kb: KbOption = None) -> None:
 
 
 # Commands of other concerns register themselves on `app` when imported.
-from . import cli_analytics, cli_engine, cli_interchange, cli_route  # noqa: E402, F401
+from . import cli_analytics, cli_engine, cli_interchange, cli_route, cli_service  # noqa: E402, F401
 
 
 def main() -> None:
@@ -340,11 +340,11 @@ def main() -> None:
     try:
         app()
     except (ValueError, KeyError) as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        from rich.markup import escape
+
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
 
-
-from . import cli_service  # noqa: E402, F401  (service commands: serve, db, token)
 
 if __name__ == "__main__":
     main()

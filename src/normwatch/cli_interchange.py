@@ -239,7 +239,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 @app.command()
 def export(
-    fmt: Annotated[str, typer.Option("--format", help="stix|csv|json|jsonl|parquet")],
+    fmt: Annotated[str, typer.Option("--format", help="stix|csv|json|jsonl|parquet|sqlite")],
     out_path: Annotated[Path | None, typer.Option("--out", help="File to write (default: standard output).")] = None,
     kb: KbOption = None,
 ) -> None:
@@ -248,12 +248,22 @@ def export(
 
     from .interchange import incidents_io, stix, tabular
 
-    formats = ("stix", "csv", "json", "jsonl", "parquet")
+    formats = ("stix", "csv", "json", "jsonl", "parquet", "sqlite")
     if fmt not in formats:
         fail(_one_line(f"--format: {fmt!r} is not one of {', '.join(formats)}"))
-    if fmt == "parquet" and out_path is None:
-        fail("--format parquet needs --out FILE")
+    if fmt in ("parquet", "sqlite") and out_path is None:
+        fail(f"--format {fmt} needs --out FILE")
     base = _load(kb)
+    if fmt == "sqlite":
+        # A Datasette-ready SQLite file of the published catalogue.
+        from .catalog import Catalog
+        from .rules import shipped_rules
+        from .store import export_sqlite
+
+        assert out_path is not None
+        export_sqlite(out_path, catalog=Catalog(base, shipped_rules()))
+        out.print(f"wrote {out_path}")
+        return
     records = sorted(base.incidents, key=lambda i: i.id)
     message = None
     try:

@@ -1,0 +1,82 @@
+"""API tokens: generation, hashing at rest, scopes.
+
+A token reads ``nw_<key>_<secret>``: ``key`` (12 hex characters) is a public handle used
+to find the row, ``secret`` is 32 random bytes (256 bits, URL-safe base64). Only
+``HMAC-SHA256(pepper, salt || secret)`` is stored, with a per-token random salt; the
+token itself is shown once, when it is created.
+
+Why SHA-256 and not bcrypt/scrypt/argon2: slow password hashes exist to make guessing
+*low-entropy* human passwords expensive. A 256-bit random secret cannot be guessed at any
+hash speed, so a slow hash would only add milliseconds to every write request without
+adding security. The per-token salt makes equal secrets hash differently and defeats
+precomputed tables; the optional pepper (``NORMWATCH_TOKEN_PEPPER``, kept outside the
+database) means a stolen database dump alone is not even enough to *check* a guess.
+Comparison is constant-time (:func:`hmac.compare_digest`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Literal
+
+Scope = Literal["read", "write", "admin"]
+SCOPES: tuple[Scope, ...] = ("read", "write", "admin")
+_RANK = {scope: rank for rank, scope in enumerate(SCOPES)}
+_FORMAT = re.compile(r"^nw_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
+
+
+@dataclass(frozen=True)
+class NewToken:
+    """A freshly generated token: the plaintext (shown once) and what is stored."""
+
+    plaintext: str
+    key: str
+    salt: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """Who a valid token belongs to."""
+
+    key: str
+    name: str
+    scope: Scope
+
+
+def _pepper() -> bytes:
+    return os.environ.get("NORMWATCH_TOKEN_PEPPER", "normwatch").encode()
+
+
+def digest(secret: str, salt: str) -> str:
+    """HMAC-SHA256 of salt and secret, keyed by the pepper (hex)."""
+    return hmac.new(_pepper(), bytes.fromhex(salt) + secret.encode(), hashlib.sha256).hexdigest()
+
+
+def generate() -> NewToken:
+    """A new random token and its stored form."""
+    key = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    salt = secrets.token_hex(16)
+    return NewToken(f"nw_{key}_{secret}", key, salt, digest(secret, salt))
+
+
+def parse(plaintext: str) -> tuple[str, str] | None:
+    """(key, secret) of a well-formed token, else None."""
+    found = _FORMAT.match(plaintext.strip())
+    return (found.group(1), found.group(2)) if found else None
+
+
+def matches(secret: str, salt: str, stored: str) -> bool:
+    """Whether ``secret`` hashes to ``stored`` (constant-time)."""
+    return hmac.compare_digest(digest(secret, salt), stored)
+
+
+def allows(scope: str, needed: Scope) -> bool:
+    """Scopes are ordered: admin includes write, write includes read."""
+    return scope in _RANK and _RANK[scope] >= _RANK[needed]
