@@ -28,6 +28,21 @@ def _folder() -> Path | None:
     return Path(base) / _package
 
 
+def code_key(*modules: str) -> str:
+    """A digest of the named normwatch modules' source: a cached object built by other code
+    (a model gained a field, say) must not be served."""
+    import hashlib
+
+    digest = hashlib.sha256(_FORMAT.encode())
+    here = Path(__file__).parent
+    for name in modules:
+        try:
+            digest.update((here / f"{name}.py").read_bytes())
+        except OSError:
+            digest.update(name.encode())
+    return digest.hexdigest()[:16]
+
+
 def load(kind: str, key: str) -> Any | None:
     """The cached object for (kind, key), or None."""
     folder = _folder()

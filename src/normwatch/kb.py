@@ -300,7 +300,7 @@ def load(path: Path | None = None, extra: Iterable[Path] = ()) -> KnowledgeBase:
             digest.update(file.read_bytes())
         shown.append((file, str(file)))
     version = digest.hexdigest()[:12]
-    key = digest.hexdigest()
+    key = digest.hexdigest() + cache.code_key("kb", "models", "dates", "countries", "problems")
     cached = cache.load("kb", key)
     if isinstance(cached, KnowledgeBase):
         return cached

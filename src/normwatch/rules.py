@@ -211,13 +211,14 @@ def load_rules(folder: Path | None = None) -> RuleSet:
         digest.update(str(path).encode())
         if path.is_file():
             digest.update(path.read_bytes())
-    cached = diskcache.load("rules", digest.hexdigest())
+    key = digest.hexdigest() + diskcache.code_key("rules", "cel", "facts", "models")
+    cached = diskcache.load("rules", key)
     if isinstance(cached, tuple) and len(cached) == 2 and isinstance(cached[0], RuleSet):
         remember(cached[1])
         return cached[0]
     rules = _build(parts, digest.hexdigest()[:8])
     expressions = {text: compile_expression(text) for text in rules.expressions()}
-    diskcache.save("rules", digest.hexdigest(), (rules, expressions))
+    diskcache.save("rules", key, (rules, expressions))
     return rules
 
 
