@@ -230,6 +230,21 @@ def bloc_members(kb: KnowledgeBase, bloc: str | Bloc, on: str | dt.date | None =
 # --- the catalogue as tables ---------------------------------------------------------------
 
 
+def cell_text(value: Any) -> str:
+    """A table cell as text, the same in the CLI and in reports: yes/no, 2 decimals, lists joined."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ", ".join(cell_text(v) for v in value)
+    return str(value)
+
+
 def _first_government_attribution(incident: Incident) -> tuple[dt.date | None, list[str]]:
     dated = [(earliest(a.date), a.by) for a in incident.attributions if a.kind == "government" and a.date]
     if not dated:

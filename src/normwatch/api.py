@@ -21,13 +21,13 @@ import yaml
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Security
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from .browse import NotFound
 from .catalog import Catalog, IncidentFilter
-from .countries import _names, country_name, is_country
+from .countries import CountryCode, country_codes, country_name, is_country
 from .models import Incident, Operation, Sector
-from .problems import InputError, Problem, from_validation_error
+from .problems import InputError, Problem
 from .store import Conflict, Missing, Store, StoreError, incident_json
 from .tokens import Scope, TokenInfo, allows
 
@@ -111,16 +111,11 @@ def _iso_day(value: Any) -> Any:
 Day = Annotated[dt.date | None, BeforeValidator(_iso_day), Query(description="Date YYYY-MM-DD (default today).")]
 
 
-def _known_country(code: str) -> str:
-    if not is_country(code):
-        raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-3 country code")
-    return code
-
-
-_CODES = sorted(_names())
-State = Annotated[str, AfterValidator(_known_country)]
+_CODES = sorted(country_codes())
+State = CountryCode
 """A country code that must exist (the schema lists them, so generated values are valid)."""
 Ident = Annotated[str, Path(min_length=1, max_length=200)]
+DraftId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 # --- plumbing --------------------------------------------------------------------------------
@@ -577,22 +572,14 @@ def _rule_data(rule: dict[str, Any] | str) -> Any:
 @router.post("/whatif", summary="Run a draft norm over the whole catalogue (no token needed: nothing is saved)",
              responses=_errors(404))
 def post_whatif(request: Request, body: WhatIfIn) -> Response:
-    from .facts import BASE_FACTS
-    from .rules import INJECTED, check_expression
-    from .whatif import DraftRule, whatif
+    from .whatif import draft_from_data, whatif
 
     catalog = catalog_of(request)
     data = _rule_data(body.rule)
     try:
-        draft = DraftRule.model_validate(data)
-    except ValidationError as exc:
-        raise unprocessable(from_validation_error("rule", "", exc)) from None
-    known = {n: k for n, (k, _) in BASE_FACTS.items()} | {d.name: "bool" for d in catalog.rules.derived} | INJECTED
-    found: list[Problem] = []
-    for expr in [c.when for c in draft.engaged] + [t for t in (draft.breach, draft.possible) if t]:
-        found += check_expression(expr, known, "rule", draft.norm)
-    if found:
-        raise unprocessable(found)
+        draft = draft_from_data(data, catalog.rules, "rule")
+    except InputError as exc:
+        raise unprocessable(exc.problems) from None
     try:
         result = whatif(draft, catalog.kb, catalog.rules, body.against, body.instrument)
     except KeyError as exc:
@@ -635,7 +622,7 @@ def list_drafts(
 
 
 @router.get("/drafts/{draft_id}", summary="One draft, with the assessment it would get", responses=_errors(404, 503))
-def get_draft(request: Request, draft_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> dict[str, Any]:
+def get_draft(request: Request, draft_id: DraftId) -> dict[str, Any]:
     try:
         draft = store_of(request).draft(draft_id)
     except Missing as exc:
@@ -643,7 +630,7 @@ def get_draft(request: Request, draft_id: Annotated[int, Path(ge=1, le=2**31 - 1
     return _draft_out(catalog_of(request), draft)
 
 
-def _review(request: Request, draft_id: int, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+def _review(action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     try:
         result = action()
     except Missing as exc:
@@ -657,14 +644,12 @@ def _review(request: Request, draft_id: int, action: Callable[[], dict[str, Any]
 
 @router.post("/drafts/{draft_id}/publish", summary="Publish a draft (token: admin)",
              responses=_errors(401, 403, 404, 409, 503))
-def publish_draft(
-    request: Request, draft_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: ReviewIn, token: Admin
-) -> dict[str, Any]:
+def publish_draft(request: Request, draft_id: DraftId, body: ReviewIn, token: Admin) -> dict[str, Any]:
     from .service import refresh_catalog
 
     store = store_of(request)
     state = request.app.state
-    result = _review(request, draft_id, lambda: store.publish(
+    result = _review(lambda: store.publish(
         draft_id, token.name, body.reason, state.reference_kb, state.catalog.rules))
     refresh_catalog(request.app, force=True)
     return result
@@ -672,11 +657,9 @@ def publish_draft(
 
 @router.post("/drafts/{draft_id}/reject", summary="Reject a draft (token: admin)",
              responses=_errors(401, 403, 404, 409, 503))
-def reject_draft(
-    request: Request, draft_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: ReviewIn, token: Admin
-) -> dict[str, Any]:
+def reject_draft(request: Request, draft_id: DraftId, body: ReviewIn, token: Admin) -> dict[str, Any]:
     store = store_of(request)
-    return {"draft": _review(request, draft_id, lambda: store.reject(draft_id, token.name, body.reason))}
+    return {"draft": _review(lambda: store.reject(draft_id, token.name, body.reason))}
 
 
 AUDIT_COLUMNS = ("id", "at", "who", "action", "target", "what", "why")

@@ -35,7 +35,7 @@ class IncidentFilter:
     red_line: bool | None = None
 
     def matches(self, incident: Incident, red_line: bool) -> bool:
-        if self.year is not None and not incident.start.startswith(str(self.year)):
+        if self.year is not None and int(incident.start[:4]) != self.year:
             return False
         if self.responsible and self.responsible.upper() not in {a.to for a in incident.attributions}:
             return False

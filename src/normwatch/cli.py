@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -14,7 +15,10 @@ from rich.table import Table
 from . import browse
 from .check import check as check_kb
 from .commitments import commitment_status
+from .dates import to_date
 from .kb import KnowledgeBase, load
+from .problems import InputError
+from .rules import RuleSet, load_rules
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -30,13 +34,21 @@ KbOption = Annotated[
     typer.Option("--kb", help="Knowledge-base folder (default: the one shipped with normwatch)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+RulesOption = Annotated[
+    Path | None,
+    typer.Option("--rules", help="Rules folder (default: the rules shipped with normwatch)."),
+]
+
+
+def _print_error(message: str) -> None:
+    from rich.markup import escape
+
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def fail(message: str) -> NoReturn:
     """Print a one-line error and exit with status 2 (bad input)."""
-    from rich.markup import escape
-
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    _print_error(message)
     raise typer.Exit(2)
 
 
@@ -44,12 +56,31 @@ def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
-def _kb(path: Path | None) -> KnowledgeBase:
+def checked_kb(path: Path | None) -> KnowledgeBase:
+    """The knowledge base at ``path`` (default: the shipped one); exit 2 if it has problems."""
     kb = load(path)
     problems = check_kb(kb)
     if problems:
         fail(f"the knowledge base has {len(problems)} problem(s); first: {problems[0]}")
     return kb
+
+
+def checked_rules(folder: Path | None) -> RuleSet:
+    """The rules in ``folder`` (default: the shipped ones); exit 2 if they do not load."""
+    try:
+        return load_rules(folder)
+    except InputError as exc:
+        fail(str(exc))
+
+
+def date_option(value: str | None, option: str) -> dt.date | None:
+    """A ``YYYY-MM-DD`` option's date (None when not given); exit 2 naming the option if bad."""
+    if value is None:
+        return None
+    try:
+        return to_date(value)
+    except ValueError as exc:
+        fail(f"{option}: {exc}")
 
 
 @app.command()
@@ -92,7 +123,7 @@ def norms(
     json_out: JsonOption = False,
 ) -> None:
     """List the norms of every framework."""
-    base = _kb(kb)
+    base = checked_kb(kb)
     rows = [
         n for n in base.norms.values()
         if (framework is None or base.framework_of[n.id].id == framework)
@@ -114,7 +145,7 @@ def norms(
 @app.command()
 def norm(norm_id: str, kb: KbOption = None, json_out: JsonOption = False) -> None:
     """Show one norm: summary, paragraph, tags, crosswalk and sources."""
-    base = _kb(kb)
+    base = checked_kb(kb)
     try:
         item = browse.norm(base, norm_id)
     except browse.NotFound as exc:
@@ -143,7 +174,7 @@ def state(
     json_out: JsonOption = False,
 ) -> None:
     """A state's memberships and commitments."""
-    base = _kb(kb)
+    base = checked_kb(kb)
     try:
         profile = browse.state_profile(base, iso3, on)
     except (browse.NotFound, ValueError) as exc:
@@ -179,7 +210,7 @@ def instrument(
     json_out: JsonOption = False,
 ) -> None:
     """An instrument and its parties over time."""
-    base = _kb(kb)
+    base = checked_kb(kb)
     try:
         profile = browse.instrument_profile(base, instrument_id, on)
     except (browse.NotFound, ValueError) as exc:
@@ -214,7 +245,7 @@ def instrument(
 @app.command()
 def instruments(kb: KbOption = None, json_out: JsonOption = False) -> None:
     """List the instruments and how many states are committed today."""
-    base = _kb(kb)
+    base = checked_kb(kb)
     rows = []
     for item in base.instruments:
         profile = browse.instrument_profile(base, item.id)
@@ -245,7 +276,7 @@ def committed(
     json_out: JsonOption = False,
 ) -> None:
     """Was WHO (ISO3 or party name) committed to WHAT (instrument, framework or norm) on a date?"""
-    base = _kb(kb)
+    base = checked_kb(kb)
     try:
         status = commitment_status(base, who, what, on, "signed" if signed else "bound")
     except (KeyError, ValueError) as exc:
@@ -270,7 +301,7 @@ def groups(
     json_out: JsonOption = False,
 ) -> None:
     """List threat-actor groups and the states they are linked to."""
-    base = _kb(kb)
+    base = checked_kb(kb)
     rows = [
         g for g in base.groups
         if state_code is None or any(link.state == state_code.upper() for link in g.links)
@@ -290,7 +321,7 @@ def groups(
 @app.command()
 def group(group_id: str, kb: KbOption = None, json_out: JsonOption = False) -> None:
     """Show one group (by id, name or alias) with every claim linking it to a state."""
-    base = _kb(kb)
+    base = checked_kb(kb)
     item = base.find_group(group_id)
     if item is None:
         fail(f"unknown group {group_id!r}; see `normwatch groups`")
@@ -314,7 +345,7 @@ def group(group_id: str, kb: KbOption = None, json_out: JsonOption = False) -> N
 @app.command()
 def overview(kb: KbOption = None) -> None:
     """Check the knowledge base and print what it holds."""
-    base = _kb(kb)
+    base = checked_kb(kb)
     table = Table(title=f"normwatch knowledge base {base.version}")
     table.add_column("what")
     table.add_column("count", justify="right")
@@ -340,9 +371,7 @@ def main() -> None:
     try:
         app()
     except (ValueError, KeyError) as exc:
-        from rich.markup import escape
-
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        _print_error(str(exc))
         sys.exit(2)
 
 

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,32 +14,21 @@ import polars as pl
 import typer
 from rich.table import Table
 
-from .cli import JsonOption, KbOption, _kb, app, emit_json, fail, out
-from .dates import to_date
-from .problems import InputError
-from .rules import RuleSet, load_rules
+from .analytics import cell_text
+from .cli import (
+    JsonOption,
+    KbOption,
+    RulesOption,
+    app,
+    checked_kb,
+    checked_rules,
+    date_option,
+    emit_json,
+    fail,
+    out,
+)
 
-RulesOption = Annotated[
-    Path | None,
-    typer.Option("--rules", help="Rules folder (default: the rules shipped with normwatch)."),
-]
 OnOption = Annotated[str | None, typer.Option("--on", help="Date YYYY-MM-DD (default today).")]
-
-
-def _rules(folder: Path | None) -> RuleSet:
-    try:
-        return load_rules(folder)
-    except InputError as exc:
-        fail(str(exc))
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return to_date(value)
-    except ValueError as exc:
-        fail(f"{option}: {exc}")
 
 
 def _records(df: pl.DataFrame) -> list[dict[str, Any]]:
@@ -58,20 +46,8 @@ def _show(df: pl.DataFrame, title: str, columns: list[str] | None = None, limit:
         if limit is not None and k >= limit:
             table.add_row(*(["…"] * len(cols)))
             break
-        table.add_row(*(_text(v) for v in row))
+        table.add_row(*(cell_text(v) for v in row))
     out.print(table)
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    if isinstance(value, list):
-        return ", ".join(_text(v) for v in value)
-    return str(value)
 
 
 @app.command()
@@ -86,10 +62,10 @@ def scorecard(
     breached (its own commitments apart), incidents it suffered, responses made and received."""
     from . import analytics
 
-    base = _kb(kb)
-    rules = _rules(rules_dir)
+    base = checked_kb(kb)
+    rules = checked_rules(rules_dir)
     try:
-        card = analytics.scorecard(base, iso3, rules, _date(on, "--on"))
+        card = analytics.scorecard(base, iso3, rules, date_option(on, "--on"))
     except ValueError as exc:
         fail(str(exc))
     if json_out:
@@ -135,11 +111,11 @@ def blocs(
     incident's date), norms breached, red lines, breaches of endorsed norms, and UNGA vote cohesion."""
     from . import analytics
 
-    base = _kb(kb)
-    rules = _rules(rules_dir)
+    base = checked_kb(kb)
+    rules = checked_rules(rules_dir)
     names = bloc or list(analytics.DEFAULT_BLOCS)
     try:
-        data = analytics.blocs(base, names, _date(on, "--on"), rules, _date(since, "--since"))
+        data = analytics.blocs(base, names, date_option(on, "--on"), rules, date_option(since, "--since"))
     except analytics.UnknownBloc as exc:
         fail(str(exc))
     if json_out:
@@ -154,7 +130,7 @@ def blocs(
     for name in comparison["bloc"].to_list():
         table.add_column(name, justify="right", overflow="fold")
     for measure in measures:
-        table.add_row(measure.replace("_", " "), *(_text(v) for v in comparison[measure].to_list()))
+        table.add_row(measure.replace("_", " "), *(cell_text(v) for v in comparison[measure].to_list()))
     out.print(table)
     _show(data["votes"], "Roll-call positions and Paris Call support")
     _show(data["crosstab"], "73/27 × 73/266")
@@ -169,8 +145,8 @@ def trends(
     """Incidents per year by operation, responsible state and sector; red-line share; attribution delays."""
     from . import analytics
 
-    base = _kb(kb)
-    rules = _rules(rules_dir)
+    base = checked_kb(kb)
+    rules = checked_rules(rules_dir)
     data = analytics.trends(base, rules)
     summary = analytics.delay_summary(data["attribution_delays"])
     if json_out:
@@ -203,9 +179,9 @@ def plots(
     interactive Vega-Lite / node-link JSON."""
     from . import plots as plotting
 
-    base = _kb(kb)
-    rules = _rules(rules_dir)
-    written = plotting.write_all(base, out_dir, rules, _date(on, "--on"))
+    base = checked_kb(kb)
+    rules = checked_rules(rules_dir)
+    written = plotting.write_all(base, out_dir, rules, date_option(on, "--on"))
     for path in written:
         out.print(f"wrote {path}", highlight=False)
 
@@ -227,10 +203,10 @@ def report(
 
     if format_ not in ("md", "html", "pdf"):
         fail(f"unknown format {format_!r}: use md, html or pdf")
-    base = _kb(kb)
-    rules = _rules(rules_dir)
+    base = checked_kb(kb)
+    rules = checked_rules(rules_dir)
     try:
-        document = reporting.build(base, kind, subject, rules, _date(on, "--on"), _date(since, "--since"))
+        document = reporting.build(base, kind, subject, rules, date_option(on, "--on"), date_option(since, "--since"))
     except reporting.ReportError as exc:
         fail(str(exc))
     data = reporting.render(document, format_)  # type: ignore[arg-type]

@@ -9,25 +9,23 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from .cli import JsonOption, KbOption, _kb, app, emit_json, fail, out
+from .cli import (
+    JsonOption,
+    KbOption,
+    RulesOption,
+    app,
+    checked_kb,
+    checked_rules,
+    date_option,
+    emit_json,
+    fail,
+    out,
+)
 from .engine import assessment_document
 from .kb import read_incidents
 from .problems import InputError
-from .rules import RuleSet, load_rules
-
-RulesOption = Annotated[
-    Path | None,
-    typer.Option("--rules", help="Rules folder (default: the rules shipped with normwatch)."),
-]
 
 VERDICT_STYLE = {"breach": "bold red", "possible": "yellow", "undetermined": "dim", "not-engaged": "green"}
-
-
-def _rules(folder: Path | None) -> RuleSet:
-    try:
-        return load_rules(folder)
-    except InputError as exc:
-        fail(str(exc))
 
 
 @app.command()
@@ -42,8 +40,8 @@ def assess(
     json_out: JsonOption = False,
 ) -> None:
     """Assess incidents against every norm, the law and the red lines (Contract 3)."""
-    base = _kb(kb)
-    rules = _rules(rules_dir)
+    base = checked_kb(kb)
+    rules = checked_rules(rules_dir)
     chosen = list(base.incidents) if all_ else []
     for incident_id in incident_ids or []:
         incident = base.incident_by_id.get(incident_id)
@@ -53,7 +51,7 @@ def assess(
     if file:
         extra, problems = read_incidents(file)
         if problems:
-            fail(str(problems[0]) + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
+            fail(str(InputError(problems)))
         chosen += extra
     if not chosen:
         fail("name incidents, give --file PATH or use --all")
@@ -103,7 +101,7 @@ def rules(
     """List the rules (one per norm) or the facts they are written in."""
     from .facts import BASE_FACTS
 
-    ruleset = _rules(rules_dir)
+    ruleset = checked_rules(rules_dir)
     if facts:
         rows: list[dict[str, Any]] = [
             {"fact": n, "type": k, "meaning": m, "derived": False} for n, (k, m) in BASE_FACTS.items()
@@ -135,7 +133,7 @@ def rules(
 @app.command()
 def rule(norm_id: str, rules_dir: RulesOption = None, json_out: JsonOption = False) -> None:
     """Show the rule of one norm: its clauses and responsibility conditions."""
-    ruleset = _rules(rules_dir)
+    ruleset = checked_rules(rules_dir)
     item = ruleset.norms.get(norm_id)
     if item is None:
         fail(f"no rule for {norm_id!r}; see `normwatch rules`")
@@ -164,20 +162,15 @@ def brief(
     """Crisis brief: assessment, response options, precedents and open channels."""
     from .brief import brief as make_brief
     from .brief import html_page, markdown
-    from .dates import to_date
 
-    base = _kb(kb)
-    rules = _rules(rules_dir)
+    base = checked_kb(kb)
+    rules = checked_rules(rules_dir)
     incident = base.incident_by_id.get(incident_id)
     if incident is None:
         fail(f"unknown incident {incident_id!r}; see `normwatch incidents`")
     if format_ not in ("md", "html", "json"):
         fail(f"unknown format {format_!r}: use md, html or json")
-    try:
-        day = to_date(on) if on else None
-    except ValueError as exc:
-        fail(f"--on: {exc}")
-    data = make_brief(incident, base, rules, day)
+    data = make_brief(incident, base, rules, date_option(on or None, "--on"))
     if format_ == "json":
         import json
 
@@ -204,8 +197,8 @@ def whatif(
     from .whatif import read_draft
     from .whatif import whatif as run_whatif
 
-    base = _kb(kb)
-    rules = _rules(rules_dir)
+    base = checked_kb(kb)
+    rules = checked_rules(rules_dir)
     try:
         draft = read_draft(draft_path, rules)
         result = run_whatif(draft, base, rules, against, instrument)

@@ -18,27 +18,22 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from . import load_kb
+from .catalog import IncidentFilter
 from .cli import JsonOption, KbOption, app, emit_json, err, fail, out
 from .countries import is_country
-from .kb import KnowledgeBase
-from .models import OPERATIONS, SECTORS, Incident
+from .models import OPERATIONS, SECTORS
 from .problems import InputError
 
 _MAX_LINE = 400
 
 
 def _one_line(text: str) -> str:
-    """A message safe to print as one line: no control characters, bounded length, no markup."""
+    """A message safe to print as one line: no control characters, bounded length."""
     flat = "".join(c if c.isprintable() else " " for c in text)
     if len(flat) > _MAX_LINE:
         flat = flat[: _MAX_LINE - 1] + "…"
-    return escape(flat)
-
-
-def _load(path: Path | None) -> KnowledgeBase:
-    from . import load_kb
-
-    return load_kb(path)
+    return flat  # fail() escapes markup itself
 
 
 def _country(value: str | None, option: str) -> str | None:
@@ -48,25 +43,6 @@ def _country(value: str | None, option: str) -> str | None:
     if not is_country(code):
         fail(_one_line(f"{option}: {value!r} is not an ISO 3166-1 alpha-3 country code"))
     return code
-
-
-def filter_incidents(
-    incidents: list[Incident],
-    year: int | None = None,
-    responsible: str | None = None,
-    victim: str | None = None,
-    sector: str | None = None,
-    operation: str | None = None,
-) -> list[Incident]:
-    """Incidents matching every filter given (``responsible`` = an ``attributions[].to``)."""
-    return [
-        i for i in incidents
-        if (year is None or int(i.start[:4]) == year)
-        and (responsible is None or any(a.to == responsible for a in i.attributions))
-        and (victim is None or any(t.country == victim for t in i.targets))
-        and (sector is None or any(t.sector == sector for t in i.targets))
-        and (operation is None or operation in i.operation)
-    ]
 
 
 @app.command()
@@ -88,7 +64,9 @@ def incidents(
         fail(_one_line(f"--operation: {operation!r} is not an operation; one of {', '.join(OPERATIONS)}"))
     responsible_code = _country(responsible, "--responsible")
     victim_code = _country(victim, "--victim")
-    rows = filter_incidents(_load(kb).incidents, year, responsible_code, victim_code, sector, operation)
+    where = IncidentFilter(year=year, responsible=responsible_code, victim=victim_code, sector=sector,
+                           operation=operation)
+    rows = [i for i in load_kb(kb).incidents if where.matches(i, red_line=False)]
     rows.sort(key=lambda i: (i.start, i.id))
     if json_out:
         emit_json([i.model_dump(mode="json", exclude_defaults=True) for i in rows])
@@ -107,7 +85,7 @@ def incidents(
 @app.command()
 def incident(incident_id: str, kb: KbOption = None, json_out: JsonOption = False) -> None:
     """Show one incident: what happened, to whom, who is held responsible, responses, sources."""
-    base = _load(kb)
+    base = load_kb(kb)
     item = base.incident_by_id.get(incident_id)
     if item is None:
         fail(_one_line(f"unknown incident {incident_id!r}; see `normwatch incidents`"))
@@ -253,9 +231,8 @@ def export(
         fail(_one_line(f"--format: {fmt!r} is not one of {', '.join(formats)}"))
     if fmt in ("parquet", "sqlite") and out_path is None:
         fail(f"--format {fmt} needs --out FILE")
-    base = _load(kb)
+    base = load_kb(kb)
     if fmt == "sqlite":
-        # A Datasette-ready SQLite file of the published catalogue.
         from .catalog import Catalog
         from .rules import shipped_rules
         from .store import export_sqlite

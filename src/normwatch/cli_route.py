@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from . import routes
-from .cli import _kb, app, emit_json, fail, out
+from .cli import JsonOption, KbOption, app, checked_kb, emit_json, fail, out
 
 
 @app.command("route")
@@ -27,18 +26,15 @@ def route_command(
     offender: Annotated[str | None, typer.Option("--offender", help="Offender's state (ISO3).")] = None,
     urgent: Annotated[bool, typer.Option("--urgent", help="Emergency: threat to life or safety.")] = False,
     on: Annotated[str | None, typer.Option("--on", help="Date YYYY-MM-DD (default today).")] = None,
-    kb: Annotated[
-        Path | None,
-        typer.Option("--kb", help="Knowledge-base folder (default: the one shipped with normwatch)."),
-    ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    kb: KbOption = None,
+    json_out: JsonOption = False,
 ) -> None:
     """Who can ask whom for the data, and through which legal channel (Contract 4)."""
     try:
         routes.question(requesting, holder, data, provider_home, offender, urgent, on)
     except ValueError as exc:
         fail(str(exc))
-    base = _kb(kb)
+    base = checked_kb(kb)
     try:
         answer = routes.route(base, requesting, holder, data, provider_home, offender, urgent, on)
     except ValueError as exc:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from .cli import JsonOption, KbOption, _kb, app, emit_json, fail, out
+from .cli import JsonOption, KbOption, app, checked_kb, emit_json, fail, out
 
 if TYPE_CHECKING:
     from .store import Store
@@ -81,7 +81,7 @@ def db_build(
     from .rules import shipped_rules
     from .store import StoreError
 
-    base = _kb(kb)
+    base = checked_kb(kb)
     store = _store(database)
     try:
         result = store.build(base, shipped_rules(), who=_who(), force=force)

@@ -23,7 +23,7 @@ import numpy.typing as npt
 import polars as pl
 
 from .cel import Column
-from .countries import _names as _country_names
+from .countries import country_codes
 from .facts import NON_STATE, SCALE_RANK, ident
 from .models import OPERATIONS, SECTORS, Incident
 from .rules import LAW_QUESTIONS, RuleSet, expression
@@ -88,7 +88,7 @@ def _known(values: npt.NDArray[Any]) -> Column:
 
 def _state_confidence(df: pl.DataFrame) -> tuple[npt.NDArray[Any], pl.DataFrame]:
     """Best confidence rank (0-3) per row, with the same rules as responsibility.py."""
-    countries = [*_country_names(), "EU"]
+    countries = [*country_codes(), "EU"]
     att = (
         df.select(pl.int_range(pl.len()).alias("row"), "attributions")
         .explode("attributions")

@@ -15,6 +15,11 @@ def _names() -> dict[str, str]:
     return {c.alpha_3: getattr(c, "common_name", c.name) for c in pycountry.countries}
 
 
+def country_codes() -> list[str]:
+    """Every ISO 3166-1 alpha-3 code, in pycountry's order."""
+    return list(_names())
+
+
 def is_country(code: str) -> bool:
     """True when ``code`` is an ISO 3166-1 alpha-3 code."""
     return code in _names()

@@ -55,15 +55,23 @@ def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 
 
-def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
-    """Parse one YAML or JSON file; a syntax or encoding error becomes a problem."""
+def read_text(path: Path, encoding: str = "utf-8") -> tuple[str | None, list[Problem]]:
+    """The text of a file; an unreadable or non-UTF-8 file becomes a problem instead."""
     name = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_bytes().decode(encoding), []
     except UnicodeDecodeError as exc:
         return None, [Problem(name, "", "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
     except OSError as exc:
         return None, [Problem(name, "", "", f"cannot read file: {exc.strerror}")]
+
+
+def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
+    """Parse one YAML or JSON file; a syntax or encoding error becomes a problem."""
+    name = str(path)
+    text, problems = read_text(path)
+    if text is None:
+        return None, problems
     try:
         return yaml.load(text, Loader=_StrictLoader), []  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
@@ -280,7 +288,7 @@ def load(path: Path | None = None, extra: Iterable[Path] = ()) -> KnowledgeBase:
     """Load the knowledge base at ``path`` (default: the shipped one) plus extra files.
 
     Never raises on bad data: problems are collected in ``KnowledgeBase.problems``. The
-    result is cached on disk by content digest (see :mod:`normwatch.cache`).
+    result is cached on disk by content digest (see :mod:`normwatch.diskcache`).
     """
     from . import diskcache as cache
 

@@ -110,20 +110,6 @@ class Report:
         return [b for b in self.blocks if isinstance(b, Image)]
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return ", ".join(_cell(v) for v in value)
-    return str(value)
-
-
 def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:.0f}%"
 
@@ -133,7 +119,7 @@ def table_of(df: pl.DataFrame, columns: list[str] | None = None, caption: str = 
     """A report table from a DataFrame (selected columns, values as text)."""
     cols = columns or df.columns
     names = [(rename or {}).get(c, c.replace("_", " ")) for c in cols]
-    rows = [[_cell(row[c]) for c in cols] for row in df.select(cols).iter_rows(named=True)]
+    rows = [[an.cell_text(row[c]) for c in cols] for row in df.select(cols).iter_rows(named=True)]
     return Table(names, rows, caption, widths)
 
 
@@ -174,7 +160,8 @@ def incident_report(kb: KnowledgeBase, incident_id: str, rules: RuleSet | None =
     who = "; ".join(f"{country_name(r['state'])} ({r['state']}, {r['confidence']} confidence)"
                     for r in a["responsible"]) or "no state is held responsible"
     delay = (f"The first dated government attribution came {row['attribution_delay_days']} days after the "
-             f"start ({_cell(row['first_government_attribution'])}, by {_cell(row['first_attributed_by'])})."
+             f"start ({an.cell_text(row['first_government_attribution'])}, "
+             f"by {an.cell_text(row['first_attributed_by'])})."
              if row["attribution_delay_days"] is not None else "No dated government attribution is recorded.")
     report.add(
         Paragraph(incident.summary or ""),
@@ -183,9 +170,9 @@ def incident_report(kb: KnowledgeBase, incident_id: str, rules: RuleSet | None =
             (f"Started {incident.start}" + (f", ended {incident.end}" if incident.end else ""), None),
             (f"Operation: {', '.join(incident.operation)}", None),
             (f"Responsible: {who}", None),
-            (f"Red line crossed: {_cell(a['red_line'])}"
+            (f"Red line crossed: {an.cell_text(a['red_line'])}"
              + (f" — {'; '.join(a['red_line_reasons'])}" if a["red_line"] else ""), None),
-            (f"Tolerated espionage: {_cell(a['tolerated_espionage'])}", None),
+            (f"Tolerated espionage: {an.cell_text(a['tolerated_espionage'])}", None),
             (f"Intensity: {a['intensity']} / 10", None),
             (f"Norms breached: {len(breach)}; possibly breached: {len(possible)}; "
              f"commitments of the responsible state broken: {len(a['commitments_breached'])}", None),

@@ -15,13 +15,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .commitments import commitment_start, commitment_status
 from .countries import CountryCode, country_name, is_country
 from .dates import latest, to_date
-from .kb import KnowledgeBase
+from .kb import KnowledgeBase, read_yaml
 from .models import Commitment, Instrument, Url
 
 DataCategory = Literal["subscriber", "traffic", "content"]
@@ -124,7 +123,9 @@ def _shipped_channels() -> tuple[ChannelSpec, ...]:
 
 
 def _read_channels(path: Path) -> list[ChannelSpec]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data, problems = read_yaml(path)
+    if problems:
+        raise ValueError(str(problems[0]))
     if not isinstance(data, dict) or set(data) != {"channels"}:
         raise ValueError(f"{path}: expected a mapping with the single key 'channels'")
     return [ChannelSpec.model_validate(item) for item in data["channels"]]

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .cel import Expression, RuleSyntaxError, compile_expression, remember
-from .facts import BASE_FACTS
+from .facts import fact_kinds
 from .kb import read_yaml
 from .problems import InputError, Problem, from_validation_error
 
@@ -170,7 +170,7 @@ def _read(path: Path, model: type[Any]) -> tuple[Any, list[Problem]]:
         return None, from_validation_error(str(path), "", exc)
 
 
-def _check_names(rules: RuleSet, kinds: dict[str, str]) -> list[Problem]:
+def _check_names(rules: RuleSet, kinds: Mapping[str, str]) -> list[Problem]:
     """Refuse expressions that use an unknown fact, or are outside the CEL subset."""
     problems = []
     known = dict(kinds)
@@ -243,8 +243,7 @@ def _build(parts: Mapping[str, tuple[Path, Any]], short: str) -> RuleSet:
         responses=tuple(loaded["responses"].options),
         files={k: str(path) for k, (path, _) in parts.items()},
     )
-    kinds = {name: kind for name, (kind, _) in BASE_FACTS.items()}
-    problems = _check_names(rules, kinds)
+    problems = _check_names(rules, fact_kinds())
     asked = {q.id for q in rules.law}
     if asked != set(LAW_QUESTIONS):
         problems.append(Problem(rules.files["law"], "", "questions",

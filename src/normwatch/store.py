@@ -108,7 +108,6 @@ tokens = Table(
 
 # Audit actions that change what the catalogue serves.
 CHANGES = ("build", "import", "publish")
-DRAFT_STATES = ("pending", "published", "rejected")
 
 
 class StoreError(Exception):

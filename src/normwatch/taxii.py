@@ -370,12 +370,26 @@ def _objects_body(part: list[_Entry], more: bool, media: str) -> dict[str, Any]:
 
         key = ",".join(e.obj["id"] for e in part)
         return {"type": "bundle", "id": stix_id("bundle", key), "objects": [e.obj for e in part]}
-    body: dict[str, Any] = {"more": more}
-    if more and part:
-        body["next"] = _encode_next(part[-1])
+    body = _envelope(part, more)
     if part:
         body["objects"] = [e.obj for e in part]
     return body
+
+
+def _envelope(part: list[_Entry], more: bool) -> dict[str, Any]:
+    """The pagination keys of a TAXII page: ``more``, and ``next`` when there is more."""
+    body: dict[str, Any] = {"more": more}
+    if more and part:
+        body["next"] = _encode_next(part[-1])
+    return body
+
+
+def _versions_of(request: Request, info: CollectionInfo, object_id: str) -> list[_Entry]:
+    """Every stored version of one object of a collection; 404 when there is none."""
+    entries = [e for e in _contents(request).entries[info.key] if e.obj["id"] == object_id]
+    if not entries:
+        raise HTTPException(404, f"no object {object_id!r} in collection {info.key}")
+    return entries
 
 
 @router.get(f"/{ROOT}/collections/{{collection_id}}/objects/", summary="TAXII 2.1 objects (paginated)",
@@ -402,9 +416,7 @@ def taxii_object(
 ) -> Response:
     media = _accepts(request, MEDIA_TAXII, MEDIA_STIX)
     info = _collection(collection_id)
-    entries = [e for e in _contents(request).entries[info.key] if e.obj["id"] == object_id]
-    if not entries:
-        raise HTTPException(404, f"no object {object_id!r} in collection {info.key}")
+    entries = _versions_of(request, info, object_id)
     found = _select(entries, added_after, None, None, match_version, match_spec_version)
     part, more = _page(found, limit, next_)
     return _taxii(_objects_body(part, more, media), _range_headers(part), media)
@@ -418,14 +430,10 @@ def taxii_versions(
 ) -> Response:
     _accepts(request, MEDIA_TAXII)
     info = _collection(collection_id)
-    entries = [e for e in _contents(request).entries[info.key] if e.obj["id"] == object_id]
-    if not entries:
-        raise HTTPException(404, f"no object {object_id!r} in collection {info.key}")
+    entries = _versions_of(request, info, object_id)
     found = _select(entries, added_after, None, None, None, match_spec_version)
     part, more = _page(found, limit, next_)
-    body: dict[str, Any] = {"more": more, "versions": [e.version for e in part]}
-    if more and part:
-        body["next"] = _encode_next(part[-1])
+    body = {**_envelope(part, more), "versions": [e.version for e in part]}
     return _taxii(body, _range_headers(part))
 
 
@@ -441,9 +449,7 @@ def taxii_manifest(
     found = _select(_contents(request).entries[info.key], added_after, match_id, match_type, match_version,
                     match_spec_version)
     part, more = _page(found, limit, next_)
-    body: dict[str, Any] = {"more": more}
-    if more and part:
-        body["next"] = _encode_next(part[-1])
+    body = _envelope(part, more)
     if part:
         body["objects"] = [{"id": e.obj["id"], "date_added": e.date_added, "version": e.version,
                             "media_type": MEDIA_STIX} for e in part]

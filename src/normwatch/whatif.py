@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from .columnar import addresses_of, assess_table, frame
 from .commitments import committed
 from .dates import earliest
-from .facts import BASE_FACTS
+from .facts import fact_kinds
 from .kb import KnowledgeBase, read_yaml
 from .problems import InputError, Problem, from_validation_error
 from .responsibility import responsible_states
@@ -37,15 +37,19 @@ def read_draft(path: Path, rules: RuleSet) -> DraftRule:
     data, problems = read_yaml(path)
     if problems:
         raise InputError(problems)
+    return draft_from_data(data, rules, str(path))
+
+
+def draft_from_data(data: Any, rules: RuleSet, file: str) -> DraftRule:
+    """Validate a parsed draft rule and its expressions; raise InputError naming ``file`` and field."""
     try:
         draft = DraftRule.model_validate(data)
     except ValidationError as exc:
-        raise InputError(from_validation_error(str(path), "", exc)) from None
-    known = {n: k for n, (k, _) in BASE_FACTS.items()} | {d.name: "bool" for d in rules.derived}
-    known |= INJECTED
+        raise InputError(from_validation_error(file, "", exc)) from None
+    known = {**fact_kinds(), **{d.name: "bool" for d in rules.derived}, **INJECTED}
     found: list[Problem] = []
     for text in [c.when for c in draft.engaged] + [t for t in (draft.breach, draft.possible) if t]:
-        found += check_expression(text, known, str(path), draft.norm)
+        found += check_expression(text, known, file, draft.norm)
     if found:
         raise InputError(found)
     return draft

@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
-from ..models import Incident, ThreatActor
 from ..problems import InputError, Problem
 from .store import ImportResult, MappingReport, check_duplicates, check_related, existing_ids, write_all_or_nothing
 
@@ -170,9 +169,3 @@ def import_incidents(
         result.written = write_all_or_nothing(into, result.incidents, result.groups)
     return result
 
-
-def export_records(
-    incidents: Sequence[Incident], groups: Sequence[ThreatActor] = ()
-) -> tuple[list[Incident], list[ThreatActor]]:
-    """Records in a stable order (by id) for export."""
-    return sorted(incidents, key=lambda i: i.id), sorted(groups, key=lambda g: g.id)

@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..countries import is_country
+from ..kb import read_text
 from ..models import Incident
 from ..problems import Problem, from_validation_error
 from .store import ImportResult, MappingReport
@@ -105,12 +106,9 @@ def _read_rows(
     path: Path, required: Iterable[str]
 ) -> tuple[list[dict[str, str]], list[Problem]]:
     name = str(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return [], [Problem(name, "", "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
-    except OSError as exc:
-        return [], [Problem(name, "", "", f"cannot read file: {exc.strerror}")]
+    text, problems = read_text(path, "utf-8-sig")
+    if text is None:
+        return [], problems
     try:
         csv.field_size_limit(10_000_000)
         reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)

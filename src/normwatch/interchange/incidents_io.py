@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from ..kb import parse_records, read_yaml
+from ..kb import parse_records, read_text, read_yaml
 from ..models import Incident
 from ..problems import Problem
 
@@ -51,14 +51,10 @@ def incidents_from_data(data: Any, file: str) -> tuple[list[Incident], list[Prob
 def read_jsonl(path: Path) -> tuple[list[Incident], list[Problem]]:
     """Read JSON lines: one Contract-1 incident mapping per line (blank lines ignored)."""
     name = str(path)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return [], [Problem(name, "", "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
-    except OSError as exc:
-        return [], [Problem(name, "", "", f"cannot read file: {exc.strerror}")]
+    text, problems = read_text(path)
+    if text is None:
+        return [], problems
     raws: list[Any] = []
-    problems: list[Problem] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue

@@ -37,7 +37,6 @@ COLUMNS: tuple[str, ...] = (
     "infrastructure", *(f"effects.{k}" for k in EFFECT_KEYS), "context.armed_conflict",
     "context.parties", "responses", "related", "sources",
 )
-_HEADER_HINT = {name: f"{name} ({'|'.join(parts)})" for name, parts in LIST_COLUMNS.items() if parts}
 _SPECIAL = "\\;|,"
 
 

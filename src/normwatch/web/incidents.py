@@ -16,9 +16,6 @@ from .common import PER_PAGE, PageError, catalog_of, error_page, page, parse_int
 
 router = APIRouter(include_in_schema=False)
 
-FILTER_KEYS = ("q", "year", "responsible", "victim", "sector", "operation", "red_line")
-
-
 def _country_param(value: str | None, name: str) -> str | None:
     if value is None or not value.strip():
         return None
