@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Hashable, Iterable
 from typing import TypeVar
 
+from .countries import is_country
 from .dates import earliest, latest
 from .kb import KnowledgeBase
 from .models import Commitment, Incident
@@ -202,6 +203,11 @@ def _incident(kb: KnowledgeBase, incident: Incident, today: dt.date) -> list[tup
     if not incident.sources:
         wrong.append(("sources", "a catalogue incident needs at least one source URL"))
     for i, item in enumerate(incident.attributions):
+        states = [who for who in item.by if is_country(who)]
+        if item.kind != "government" and states:
+            # A state speaking is a government attribution; a press or vendor claim names its outlet.
+            wrong.append((f"attributions.{i}.by",
+                          f"{', '.join(states)} is a state: a {item.kind} attribution names the outlet or firm"))
         if item.date and latest(item.date) < start:
             wrong.append((f"attributions.{i}.date",
                           f"attribution dated {item.date} is before the incident ({incident.start})"))
