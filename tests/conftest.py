@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -31,3 +33,37 @@ def mini_kb(tmp_path: Path):
         return load(root)
 
     return build
+
+
+def private_database(url: str) -> str:
+    """A database of this test process's own on the server at ``url`` (parallel runs do not meet)."""
+    import psycopg
+    from psycopg import sql
+
+    name = f"normwatch_test_{os.getpid()}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    """A private database on the throwaway PostgreSQL server of scripts/postgres.sh.
+
+    Skips with the reason when no server can be started, unless NORMWATCH_REQUIRE_POSTGRES
+    is set (CI), where that is a failure. One per session: the store and API tests share it.
+    """
+    root = HERE.parent
+    try:
+        done = subprocess.run(["bash", str(root / "scripts" / "postgres.sh")], capture_output=True, text=True,
+                              timeout=600, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        reason = f"scripts/postgres.sh could not run: {exc}"
+    else:
+        if done.returncode == 0 and done.stdout.strip():
+            return private_database(done.stdout.strip().splitlines()[-1])
+        reason = f"scripts/postgres.sh could not start PostgreSQL: {done.stderr.strip().splitlines()[-1:]}"
+    if os.environ.get("NORMWATCH_REQUIRE_POSTGRES"):
+        pytest.fail(reason)
+    pytest.skip(reason)

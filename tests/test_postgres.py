@@ -6,8 +6,6 @@ NORMWATCH_REQUIRE_POSTGRES=1 that is a failure."""
 from __future__ import annotations
 
 import copy
-import os
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,34 +20,6 @@ from normwatch.service import create_app
 from normwatch.store import Conflict, Store, incident_json
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def private_database(url: str) -> str:
-    """A database of this test process's own on the server at ``url`` (parallel runs do not meet)."""
-    import psycopg
-    from psycopg import sql
-
-    name = f"normwatch_test_{os.getpid()}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return url.rsplit("/", 1)[0] + "/" + name
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> str:
-    try:
-        done = subprocess.run(["bash", str(ROOT / "scripts" / "postgres.sh")], capture_output=True, text=True,
-                              timeout=600, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        reason = f"scripts/postgres.sh could not run: {exc}"
-    else:
-        if done.returncode == 0 and done.stdout.strip():
-            return private_database(done.stdout.strip().splitlines()[-1])
-        reason = f"scripts/postgres.sh could not start PostgreSQL: {done.stderr.strip().splitlines()[-1:]}"
-    if os.environ.get("NORMWATCH_REQUIRE_POSTGRES"):
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 @pytest.fixture

@@ -9,9 +9,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-import os
 import sqlite3
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,39 +26,6 @@ from normwatch.rules import RuleSet, shipped_rules
 from normwatch.store import Conflict, Missing, Store, StoreError, database_url, export_sqlite, incident_json, tokens
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def private_database(url: str) -> str:
-    """A database of this test process's own on the server at ``url`` (parallel runs do not meet)."""
-    import psycopg
-    from psycopg import sql
-
-    name = f"normwatch_test_{os.getpid()}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return url.rsplit("/", 1)[0] + "/" + name
-
-
-def postgres_url() -> str:
-    """Start (or reuse) the throwaway server; skip with the reason if that is impossible."""
-    try:
-        done = subprocess.run(["bash", str(ROOT / "scripts" / "postgres.sh")], capture_output=True, text=True,
-                              timeout=600, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        reason = f"scripts/postgres.sh could not run: {exc}"
-    else:
-        if done.returncode == 0 and done.stdout.strip():
-            return private_database(done.stdout.strip().splitlines()[-1])
-        reason = f"scripts/postgres.sh could not start PostgreSQL: {done.stderr.strip().splitlines()[-1:]}"
-    if os.environ.get("NORMWATCH_REQUIRE_POSTGRES"):
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def pg_url() -> str:
-    return postgres_url()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
