@@ -15,11 +15,21 @@ Two evaluators give the same answers and are tested against each other:
 The subset: identifiers, literals (bool, int, double, string), ``&&``, ``||``, ``!``,
 unary ``-``, ``+ - * /``, comparisons ``== != < <= > >=``, parentheses and the ternary
 ``c ? a : b``. Anything else is refused when the rule is loaded.
+
+Cost model. Draft rules come from anonymous what-if requests, so an expression's cost must
+be bounded before it is parsed or evaluated: at most :data:`MAX_LENGTH` characters,
+:data:`MAX_DEPTH` levels of brackets and unary operators and :data:`MAX_OPERATORS`
+operators (both counted by a scan of the text, without recursion, before the parser sees
+it), string literals of at most :data:`MAX_STRING` characters, number literals of at most
+:data:`MAX_DIGITS` digits, and arithmetic on numbers only (``'a' * 1000000000`` is refused:
+no value can grow). Every node then costs one vectorised operation per incident, so an
+expression's :attr:`Expression.cost` is its node count.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -33,6 +43,20 @@ Column = tuple[npt.NDArray[Any], npt.NDArray[np.bool_]]
 """A column of facts: values, and a mask that is True where the value is known."""
 
 BIG = 1e15  # stands for "as large as can be" when an unknown number is tried
+
+
+MAX_LENGTH = 4000
+"""Longest accepted expression, in characters (the longest shipped rule has 262)."""
+MAX_DEPTH = 32
+"""Deepest accepted nesting of brackets and unary operators."""
+MAX_OPERATORS = 256
+"""Most binary, unary and ternary operators in one expression."""
+MAX_STRING = 200
+"""Longest accepted string literal."""
+MAX_DIGITS = 20
+"""Most characters in a number literal."""
+CACHE_SIZE = 2048
+"""Compiled expressions kept per process (least recently used go first)."""
 
 
 class RuleSyntaxError(ValueError):
@@ -60,10 +84,65 @@ def _literal(token: str) -> Fact:
         return True
     if token == "false":
         return False
-    if token.startswith(("'", '"')):
+    if token.startswith(("'", '"')) and len(token) >= 2 and token[-1] == token[0]:
+        if len(token) - 2 > MAX_STRING:
+            raise RuleSyntaxError(f"a string literal is longer than {MAX_STRING} characters")
         return token[1:-1]
     text = token.rstrip("uU")
-    return float(text) if any(ch in text for ch in ".eE") else int(text)
+    if len(text) > MAX_DIGITS:
+        raise RuleSyntaxError(f"a number literal is longer than {MAX_DIGITS} characters")
+    try:
+        if text.lower().startswith(("0x", "-0x")):
+            return int(text, 16)
+        return float(text) if any(ch in text for ch in ".eE") else int(text)
+    except ValueError:
+        raise RuleSyntaxError(f"literal {token[:40]} is not supported (bool, number or string only)") from None
+
+
+def _scan(text: str) -> None:
+    """Refuse over-long or over-deep text before the parser sees it (no recursion here)."""
+    if len(text) > MAX_LENGTH:
+        raise RuleSyntaxError(f"expression longer than {MAX_LENGTH} characters ({len(text)})")
+    depth = unary = deepest = operators = 0
+    quote = ""
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+            i += 1
+            continue
+        if ch in "'\"":
+            quote = ch
+            unary = 0
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            unary = 0
+        elif ch in "!-":
+            operators += 1
+            unary += 1 if ch == "!" or _unary_position(text, i) else 0
+        elif ch in "+*/<>=?&|%":
+            if text[i:i + 2] in ("&&", "||", "==", "!=", "<=", ">="):
+                i += 1
+            operators += 1
+        elif not ch.isspace():
+            unary = 0
+        deepest = max(deepest, depth + unary)
+        if deepest > MAX_DEPTH:
+            raise RuleSyntaxError(f"expression nested deeper than {MAX_DEPTH} levels")
+        if operators > MAX_OPERATORS:
+            raise RuleSyntaxError(f"expression has more than {MAX_OPERATORS} operators")
+        i += 1
+
+
+def _unary_position(text: str, i: int) -> bool:
+    before = text[:i].rstrip()
+    return not before or before[-1] in "([{!-+*/<>=?:&|,%"
 
 
 def _convert(tree: Any) -> Node:
@@ -109,6 +188,50 @@ def _convert(tree: Any) -> Node:
     raise RuleSyntaxError(f"{data} is not supported in rules")
 
 
+def _check_types(root: Node) -> int:
+    """Refuse arithmetic on anything but numbers; return the node count (without recursion).
+
+    Facts are booleans or numbers, so only a literal or a ternary of literals can be a
+    string; a string may be compared, never computed with.
+    """
+    kinds: dict[int, str] = {}
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    count = 0
+    while stack:
+        node, done = stack.pop()
+        kids = [part for part in node[1:] if isinstance(part, tuple)]
+        if not done:
+            count += 1
+            stack.append((node, True))
+            stack.extend((kid, False) for kid in kids)
+            continue
+        kind = node[0]
+        if kind == "lit":
+            value = node[1]
+            kinds[id(node)] = "string" if isinstance(value, str) else (
+                "bool" if isinstance(value, bool) else "number")
+        elif kind == "ident":
+            kinds[id(node)] = "any"
+        elif kind in ("arith", "neg"):
+            for kid in kids:
+                if kinds[id(kid)] in ("string", "bool"):
+                    raise RuleSyntaxError(
+                        f"{'-' if kind == 'neg' else node[1]} works on numbers only, not on a {kinds[id(kid)]}")
+            kinds[id(node)] = "number"
+        elif kind == "cond":
+            test, a, b = (kinds[id(kid)] for kid in kids)
+            if test == "string" or (a != b and "string" in (a, b)):
+                raise RuleSyntaxError("a string can only be compared with a string")
+            kinds[id(node)] = a if a == b else "any"
+        else:
+            operands = [kinds[id(kid)] for kid in kids]
+            ordered = kind == "cmp" and node[1] not in ("==", "!=")
+            if "string" in operands and (kind != "cmp" or (ordered or len(set(operands)) > 1)):
+                raise RuleSyntaxError("a string can only be compared with a string (== or !=)")
+            kinds[id(node)] = "bool"
+    return count
+
+
 @dataclass(frozen=True)
 class Expression:
     """A compiled rule condition: its text, AST, the facts it reads, and both evaluators."""
@@ -116,6 +239,8 @@ class Expression:
     text: str
     ast: Node
     names: frozenset[str]
+    cost: int = 1
+    """Nodes in the AST: each is one vectorised operation per incident."""
 
     def evaluate(self, facts: Mapping[str, Fact]) -> bool | None:
         """Kleene evaluation on one incident's facts (used for reasons and explanations)."""
@@ -148,12 +273,25 @@ def _environment() -> Any:
     return celpy.Environment()
 
 
-_COMPILED: dict[str, Expression] = {}
+def warm_up() -> None:
+    """Build the CEL parser now (a quarter of a second), not on a server's first draft."""
+    _environment().compile("true")
+
+
+_COMPILED: OrderedDict[str, Expression] = OrderedDict()
+
+
+def _keep(text: str, expression: Expression) -> None:
+    _COMPILED[text] = expression
+    _COMPILED.move_to_end(text)
+    while len(_COMPILED) > CACHE_SIZE:
+        _COMPILED.popitem(last=False)
 
 
 def remember(expressions: Mapping[str, Expression]) -> None:
     """Register already compiled expressions (from the on-disk cache)."""
-    _COMPILED.update(expressions)
+    for text, expression in expressions.items():
+        _keep(text, expression)
 
 
 def compiled() -> dict[str, Expression]:
@@ -165,20 +303,23 @@ def compile_expression(text: str) -> Expression:
     """Parse ``text`` as CEL and check it is within the supported subset (cached)."""
     found = _COMPILED.get(text)
     if found is None:
-        found = _COMPILED[text] = _compile(text)
+        found = _compile(text)
+    _keep(text, found)
     return found
 
 
 def _compile(text: str) -> Expression:
     import celpy
 
+    _scan(text)
     try:
         tree = _environment().compile(text)
     except celpy.celparser.CELParseError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "syntax error"
         raise RuleSyntaxError(f"not valid CEL: {first}") from None
     ast = _convert(tree)
-    return Expression(text, ast, frozenset(_names(ast)))
+    cost = _check_types(ast)
+    return Expression(text, ast, frozenset(_names(ast)), cost)
 
 
 # --- scalar Kleene evaluation (explanations) ----------------------------------------------

@@ -23,7 +23,7 @@ def parse_partial(value: str) -> tuple[dt.date, dt.date]:
 
     Raises ``ValueError`` with a readable message for anything that is not a real date.
     """
-    match = _PATTERN.match(value)
+    match = _PATTERN.fullmatch(value)
     if not match:
         raise ValueError(f"{value!r} is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD")
     year = int(match.group(1))

@@ -14,25 +14,44 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from .countries import CountryCode
 from .dates import PartialDate, earliest, latest
 
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_URL = re.compile(r"^https?://[^\s]+\.[^\s]+$")
-_NORM_ID = re.compile(r"^[a-z0-9-]+:[a-z0-9-]+$")
+# Full matches only: ``$`` would also match before a trailing newline ("rt-nl\n").
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+_URL = re.compile(r"https?://[^\s]+\.[^\s]+")
+_NORM_ID = re.compile(r"[a-z0-9-]+:[a-z0-9-]+")
+
+MAX_ID = 120
+"""Longest id: each record can become a file ``<id>.yaml``."""
+MAX_URL = 2048
+MAX_NAME = 500
+"""Longest name, entity, actor name or attributing party."""
+MAX_SUMMARY = 20_000
+MAX_ITEMS = 500
+"""Most entries in one list of a record (targets, sources, attributions…)."""
 
 
 def _slug(value: str) -> str:
-    if not _SLUG.match(value):
+    if len(value) > MAX_ID:
+        raise ValueError(f"an id is at most {MAX_ID} characters ({len(value)} given)")
+    if not _SLUG.fullmatch(value):
         raise ValueError(f"{value!r} is not a slug (lower-case letters, digits and hyphens)")
     return value
 
 
 def _url(value: str) -> str:
-    if not _URL.match(value):
-        raise ValueError(f"{value!r} is not an http(s) URL")
+    if len(value) > MAX_URL:
+        raise ValueError(f"a URL is at most {MAX_URL} characters ({len(value)} given)")
+    if not is_url(value):
+        raise ValueError(f"{value[:200]!r} is not an http(s) URL")
     return value
 
 
+def is_url(value: str) -> bool:
+    """True for a source URL that Contract 1 accepts (http or https, full match, bounded)."""
+    return len(value) <= MAX_URL and _URL.fullmatch(value) is not None
+
+
 def _norm_id(value: str) -> str:
-    if not _NORM_ID.match(value):
+    if len(value) > MAX_ID or not _NORM_ID.fullmatch(value):
         raise ValueError(f"{value!r} is not a norm id of the form framework:item")
     return value
 
@@ -41,6 +60,8 @@ Slug = Annotated[str, AfterValidator(_slug)]
 Url = Annotated[str, AfterValidator(_url)]
 NormId = Annotated[str, AfterValidator(_norm_id)]
 Sources = Annotated[list[Url], Field(min_length=1)]
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
+Summary = Annotated[str, Field(max_length=MAX_SUMMARY)]
 
 Operation = Literal[
     "espionage", "ip-theft", "hack-and-leak", "election-interference", "disinformation",
@@ -94,18 +115,18 @@ class Uncertain(Record):
 class Target(Record):
     country: CountryCode
     sector: Sector
-    entity: str | None = None
+    entity: Annotated[str, Field(max_length=MAX_NAME)] | None = None
 
 
 class Actor(Record):
-    name: str
+    name: Name
     kind: ActorKind
     state: CountryCode | None = None
 
 
 class Attribution(Record):
     to: CountryCode
-    by: Annotated[list[str], Field(min_length=1)]
+    by: Annotated[list[Name], Field(min_length=1, max_length=MAX_ITEMS)]
     kind: SourceKind
     date: PartialDate | None = None
     confidence: Confidence
@@ -128,11 +149,11 @@ class Effects(Record):
 
 class Context(Record):
     armed_conflict: bool | None = None
-    parties: list[CountryCode] = []
+    parties: Annotated[list[CountryCode], Field(max_length=MAX_ITEMS)] = []
 
 
 class Response(Record):
-    by: str
+    by: Name
     kind: ResponseKind
     date: PartialDate | None = None
 
@@ -146,20 +167,20 @@ class Incident(Record):
     """A state-linked cyber incident (Contract 1 of DESIGN.md)."""
 
     id: Slug
-    name: str
+    name: Name
     start: PartialDate
     end: PartialDate | None = None
-    summary: str | None = None
-    operation: Annotated[list[Operation], Field(min_length=1)]
-    targets: Annotated[list[Target], Field(min_length=1)]
-    actors: list[Actor] = []
-    attributions: list[Attribution] = []
-    infrastructure: list[CountryCode] = []
+    summary: Summary | None = None
+    operation: Annotated[list[Operation], Field(min_length=1, max_length=len(OPERATIONS))]
+    targets: Annotated[list[Target], Field(min_length=1, max_length=MAX_ITEMS)]
+    actors: Annotated[list[Actor], Field(max_length=MAX_ITEMS)] = []
+    attributions: Annotated[list[Attribution], Field(max_length=MAX_ITEMS)] = []
+    infrastructure: Annotated[list[CountryCode], Field(max_length=MAX_ITEMS)] = []
     effects: Effects = Effects()
     context: Context = Context()
-    responses: list[Response] = []
-    related: list[Related] = []
-    sources: list[Url] = []
+    responses: Annotated[list[Response], Field(max_length=MAX_ITEMS)] = []
+    related: Annotated[list[Related], Field(max_length=MAX_ITEMS)] = []
+    sources: Annotated[list[Url], Field(max_length=MAX_ITEMS)] = []
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Incident:

@@ -17,10 +17,14 @@ also written to the server log.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
+import os
 import threading
 import time
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 from .catalog import Catalog
@@ -29,6 +33,11 @@ from .rules import RuleSet
 
 log = logging.getLogger("normwatch.service")
 REFRESH_SECONDS = 1.0
+MAX_BODY = 1024 * 1024
+"""Largest request body accepted, in bytes (``NORMWATCH_MAX_BODY`` or ``create_app(max_body=…)``)."""
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_OPEN_WRITES = frozenset({"/api/whatif"})
+"""Body-carrying API paths that need no token (nothing is saved)."""
 
 
 def refresh_catalog(app: Any, force: bool = False) -> bool:
@@ -65,6 +74,91 @@ class _Refresh:
                 except Exception:  # a database hiccup must not fail reads of the current catalogue
                     log.exception("could not refresh the catalogue from the store")
         await self.app(scope, receive, send)
+
+
+async def _plain_error(send: Any, status: int, path: str, message: str,
+                       headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    """Answer before the application runs: JSON under /api and /taxii2, text elsewhere."""
+    if path.startswith(("/api", "/taxii2")):
+        kind = b"application/taxii+json;version=2.1" if path.startswith("/taxii2") else b"application/json"
+        fields = {"title": message, "http_status": str(status)} if path.startswith("/taxii2") else {"error": message}
+        body = json.dumps(fields).encode()
+    else:
+        kind, body = b"text/plain; charset=utf-8", message.encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode()),
+                            *(headers or [])]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class _Limits:
+    """ASGI middleware: bounded request bodies, and the token checked before a write body is read.
+
+    The body is read here, at most ``max_body`` bytes, before any parsing (answer 413 past
+    that), so no route can be made to buffer or parse more. A body-carrying API request
+    other than the open what-if needs a valid token, checked from the headers alone; the
+    route still checks the token's scope.
+    """
+
+    def __init__(self, app: Any, owner: Any, max_body: int) -> None:
+        self.app = app
+        self.owner = owner
+        self.max_body = max_body
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        too_large = f"the request body is larger than {self.max_body} bytes"
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body:
+            await _plain_error(send, 413, path, too_large)
+            return
+        if path.startswith("/api/") and path.rstrip("/") not in _OPEN_WRITES:
+            problem = await self._token_problem(headers.get("authorization", ""))
+            if problem:
+                await _plain_error(send, 401, path, problem, [(b"www-authenticate", b"Bearer")])
+                return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                await _plain_error(send, 413, path, too_large)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Any:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _token_problem(self, authorization: str) -> str:
+        store = getattr(self.owner.state, "store", None)
+        if store is None:
+            return ""  # the route answers 503: this server keeps no drafts
+        kind, _, credentials = authorization.partition(" ")
+        if kind.lower() != "bearer" or not credentials.strip():
+            return "this needs an API token: send `Authorization: Bearer <token>`"
+        from starlette.concurrency import run_in_threadpool
+
+        if await run_in_threadpool(store.verify_token, credentials.strip()) is None:
+            return "invalid or revoked API token"
+        return ""
 
 
 def _install_errors(app: Any) -> None:
@@ -132,6 +226,16 @@ def _install_errors(app: Any) -> None:
     app.add_exception_handler(Exception, on_error)
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: Any) -> AsyncIterator[None]:
+    from starlette.concurrency import run_in_threadpool
+
+    from .cel import warm_up
+
+    await run_in_threadpool(warm_up)  # so that the first anonymous what-if answers as fast as the rest
+    yield
+
+
 def create_app(
     catalog: Catalog | None = None,
     *,
@@ -160,6 +264,7 @@ def create_app(
     if catalog is None:
         catalog = store.catalog(kb, rules) if store is not None else Catalog(kb, rules)
     app = FastAPI(
+        lifespan=_lifespan,
         title="normwatch",
         version=__version__,
         description=(
@@ -176,7 +281,10 @@ def create_app(
     app.state.catalog_checked = time.monotonic()
     app.state.catalog_generation = store.generation() if store is not None else 0
     _install_errors(app)
+
     app.add_middleware(_Refresh, owner=app)
+    limit = settings.get("max_body") or int(os.environ.get("NORMWATCH_MAX_BODY", MAX_BODY))
+    app.add_middleware(_Limits, owner=app, max_body=int(limit))
     app.include_router(api.router, prefix="/api", tags=["api"])
     app.include_router(taxii.router, prefix="/taxii2", tags=["taxii"])
     app.include_router(web.router)

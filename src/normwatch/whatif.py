@@ -10,10 +10,11 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
+from .cel import MAX_LENGTH, compile_expression
 from .columnar import addresses_of, assess_table, frame
 from .commitments import committed
 from .dates import earliest
@@ -21,14 +22,30 @@ from .facts import fact_kinds
 from .kb import KnowledgeBase, read_yaml
 from .problems import InputError, Problem, from_validation_error
 from .responsibility import responsible_states
-from .rules import INJECTED, NormRule, RuleSet, check_expression
+from .rules import INJECTED, Clause, NormRule, RuleSet, check_expression
 
 COVERED = ("breach", "possible")
+MAX_CLAUSES = 64
+MAX_COST = 2048
+"""Evaluation budget of one draft: AST nodes over all its expressions, each one vectorised
+operation per incident (see :mod:`normwatch.cel`)."""
+
+
+class DraftClause(Clause):
+    when: Annotated[str, Field(max_length=MAX_LENGTH)]
+    reason: Annotated[str, Field(max_length=2000)]
 
 
 class DraftRule(NormRule):
     """A draft norm's rule: a norm rule plus whom the norm addresses."""
 
+    norm: Annotated[str, Field(max_length=100)]
+    engaged: Annotated[list[DraftClause], Field(min_length=1, max_length=MAX_CLAUSES)]  # type: ignore[assignment]
+    not_engaged: Annotated[str, Field(max_length=2000)]
+    breach: Annotated[str, Field(max_length=MAX_LENGTH)] | None = None
+    breach_reason: Annotated[str, Field(max_length=2000)] | None = None
+    possible: Annotated[str, Field(max_length=MAX_LENGTH)] | None = None
+    possible_reason: Annotated[str, Field(max_length=2000)] | None = None
     addresses: Literal["states", "all-actors"] = "states"
 
 
@@ -48,10 +65,15 @@ def draft_from_data(data: Any, rules: RuleSet, file: str) -> DraftRule:
         raise InputError(from_validation_error(file, "", exc)) from None
     known = {**fact_kinds(), **{d.name: "bool" for d in rules.derived}, **INJECTED}
     found: list[Problem] = []
-    for text in [c.when for c in draft.engaged] + [t for t in (draft.breach, draft.possible) if t]:
+    texts = [c.when for c in draft.engaged] + [t for t in (draft.breach, draft.possible) if t]
+    for text in texts:
         found += check_expression(text, known, file, draft.norm)
     if found:
         raise InputError(found)
+    cost = sum(compile_expression(text).cost for text in texts)
+    if cost > MAX_COST:
+        raise InputError([Problem(file, draft.norm, "engaged",
+                                  f"the draft's conditions have {cost} operations; at most {MAX_COST} are evaluated")])
     return draft
 
 

@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from ..countries import is_country
 from ..kb import read_text
-from ..models import Incident
+from ..models import Incident, is_url
 from ..problems import Problem, from_validation_error
 from .store import ImportResult, MappingReport
 
@@ -84,7 +84,6 @@ def _semi(value: str) -> list[str]:
     return [part.strip() for part in value.split(";")]
 
 
-_URL = re.compile(r"^https?://[^\s]+\.[^\s]+$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 
 
@@ -149,7 +148,7 @@ def _sources(values: Iterable[str], report: MappingReport) -> list[str]:
             part = part.strip().strip("'\"[],")
             if not part:
                 continue
-            if _URL.match(part):
+            if is_url(part):
                 if part not in urls:
                     urls.append(part)
             elif part.startswith("http"):

@@ -41,7 +41,7 @@ from typing import Any, TextIO, cast
 from pydantic import ValidationError
 
 from ..countries import country_name, is_country
-from ..models import Incident, State, StateBody, ThreatActor
+from ..models import Incident, State, StateBody, ThreatActor, is_url
 from ..problems import Problem, from_validation_error
 from .store import ImportResult, MappingReport
 
@@ -859,7 +859,7 @@ class _Mapper:
         if not name:
             self.report.skip(f"{kind} without a name")
             return None
-        urls = [u for u in _urls(obj) if re.match(r"^https?://[^\s]+\.[^\s]+$", u)]
+        urls = [u for u in _urls(obj) if is_url(u)]
         if not urls:
             self.report.skip(f"{kind} without a source URL")
             return None

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from ..kb import read_yaml
-from ..models import Incident, ThreatActor
+from ..models import MAX_ID, Incident, ThreatActor
 from ..problems import InputError, Problem
 from .incidents_io import dump_yaml
 
@@ -97,8 +97,6 @@ def existing_ids(folder: Path) -> tuple[dict[str, str], dict[str, str]]:
     return incidents, groups
 
 
-MAX_ID = 120
-"""Longest id an import accepts: each record becomes a file ``<id>.yaml``."""
 
 
 def check_duplicates(

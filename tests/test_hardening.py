@@ -1,0 +1,217 @@
+"""Regression tests for the red-team findings: bounded CEL costs, bounded request bodies,
+the token checked before a write body is read, field limits, full-match ids and URLs.
+
+Each request here is the one the red team sent (or the same shape at the size given).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+
+from normwatch import cel
+from normwatch.cel import RuleSyntaxError, compile_expression
+from normwatch.models import Incident
+from normwatch.service import create_app
+from normwatch.store import Store, open_store
+
+NEW = {
+    "id": "test-grid-outage-2032", "name": "Test grid outage", "start": "2024-02-01",
+    "operation": ["disruption"], "targets": [{"country": "DEU", "sector": "energy"}],
+    "sources": ["https://example.org/grid"],
+}
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Store, str]]:
+    store = open_store(str(tmp_path_factory.mktemp("hardening") / "h.sqlite"))
+    token = store.create_token("writer", "write")
+    with TestClient(create_app(store=store), raise_server_exceptions=False) as client:
+        yield client, store, token
+    store.close()
+
+
+def _draft(when: str) -> dict[str, object]:
+    return {"rule": {"norm": "draft:t", "engaged": [{"when": when, "reason": "r"}], "not_engaged": "n"}}
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- CEL: a cost model ------------------------------------------------------------------------------
+
+
+HOSTILE = {
+    "string repetition": "'a' * 1000000000 == 'b'",
+    "repetition through a ternary": "(true ? 'a' : 1) * 1000000000 == 'b'",
+    "1,000 nested parentheses": "(" * 1000 + "true" + ")" * 1000,
+    "1,000 nested brackets": "[" * 1000 + "]" * 1000,
+    "1,999 negations": "!" * 1999 + "true",
+    "500 chained conjunctions": " && ".join(["true"] * 500),
+    "5,000 nested brackets (10 KB)": "[" * 5000 + "]" * 5000,
+    "5,000 negations": "!" * 5000 + "true",
+    "5,000 chained conjunctions": " && ".join(["true"] * 5000),
+    "bytes literal": "b'abc' == b'abc'",
+    "null literal": "null == null",
+    "5,000-digit integer": "9" * 5000 + " > deaths",
+    "300-digit integer": "9" * 300 + " > deaths",
+    "long string literal": "'" + "a" * 1000 + "' == 'a'",
+    "ordering a string": "'a' < deaths",
+}
+
+
+@pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_expressions_are_refused_at_compile_time(text: str) -> None:
+    started = time.perf_counter()
+    with pytest.raises(RuleSyntaxError):
+        compile_expression(text)
+    # the parser's first use warms up a grammar; after that a refusal is immediate
+    assert time.perf_counter() - started < 2.0
+
+
+def test_ordinary_expressions_still_compile_with_their_cost() -> None:
+    expression = compile_expression("deaths > 1 && (sector_health || -injuries < -3) ? true : false")
+    assert expression.cost == 13  # cond, and, 2 cmp, or, neg, 3 names, 4 literals
+    assert compile_expression("deaths == 0 ? 'none' : 'some'").cost > 1
+    assert compile_expression("0x10 > deaths").evaluate({"deaths": 3}) is True
+
+
+def test_the_compiled_expression_cache_is_bounded() -> None:
+    for n in range(cel.CACHE_SIZE + 50):
+        compile_expression(f"deaths > {n}")
+    assert len(cel.compiled()) <= cel.CACHE_SIZE
+    # the newest survive, the oldest went first
+    assert f"deaths > {cel.CACHE_SIZE + 49}" in cel.compiled()
+    assert "deaths > 0" not in cel.compiled()
+
+
+@pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_whatif_requests_are_4xx_quickly(served: tuple[TestClient, Store, str], text: str) -> None:
+    client, _, _ = served
+    before = _rss_mb()
+    started = time.perf_counter()
+    response = client.post("/api/whatif", json=_draft(text))
+    elapsed = time.perf_counter() - started
+    assert 400 <= response.status_code < 500, response.text
+    assert "error" in response.json()
+    assert elapsed < 1.0
+    assert _rss_mb() - before < 50
+
+
+def test_the_exact_red_team_request(served: tuple[TestClient, Store, str]) -> None:
+    client, _, _ = served
+    body = b'{"rule":{"norm":"draft:t","engaged":[{"when":"\'a\' * 1000000000 == \'b\'","reason":"r"}],"not_engaged":"n"}}'
+    response = client.post("/api/whatif", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert "numbers only" in response.json()["error"]
+
+
+def test_the_web_whatif_form_refuses_the_same_draft(served: tuple[TestClient, Store, str]) -> None:
+    client, _, _ = served
+    draft = "norm: draft:t\nengaged:\n  - when: \"'a' * 1000000000 == 'b'\"\n    reason: r\nnot_engaged: n\n"
+    response = client.post("/whatif", data={"draft": draft})
+    assert response.status_code == 400
+    assert "numbers only" in response.text
+
+
+def test_a_draft_over_the_evaluation_budget_is_refused(served: tuple[TestClient, Store, str]) -> None:
+    client, _, _ = served
+    clause = " || ".join(["deaths > 1"] * 100)  # 299 nodes, within one expression's limits
+    rule = {"norm": "draft:t", "engaged": [{"when": clause, "reason": "r"}] * 10, "not_engaged": "n"}
+    response = client.post("/api/whatif", json={"rule": rule})
+    assert response.status_code == 422
+    assert "at most" in response.json()["error"]
+
+
+# --- request bodies ----------------------------------------------------------------------------------
+
+
+def test_an_oversized_body_is_413_before_parsing(served: tuple[TestClient, Store, str]) -> None:
+    client, _, _ = served
+    big = json.dumps({"rule": {"norm": "draft:t", "engaged": [], "not_engaged": "x" * 3_000_000}})
+    response = client.post("/api/whatif", content=big, headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert "larger than" in response.json()["error"]
+
+
+def test_an_oversized_body_without_a_length_is_413(served: tuple[TestClient, Store, str]) -> None:
+    client, _, _ = served
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(40):
+            yield b" " * 65536
+
+    response = client.post("/api/whatif", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_an_anonymous_write_is_401_before_its_body_is_read(served: tuple[TestClient, Store, str]) -> None:
+    client, store, _ = served
+    before = len(store.drafts()) if hasattr(store, "drafts") else None
+    body = json.dumps({"incident": NEW, "reason": "x" * 900_000})
+    response = client.post("/api/drafts", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    bad = client.post("/api/drafts", content=body, headers={"content-type": "application/json",
+                                                             "authorization": "Bearer nw_000000000000_" + "x" * 43})
+    assert bad.status_code == 401
+    if before is not None:
+        assert len(store.drafts()) == before
+
+
+def test_the_web_whatif_form_is_bounded_too(served: tuple[TestClient, Store, str]) -> None:
+    client, _, _ = served
+    response = client.post("/whatif", content=b"draft=" + b"a" * 2_000_000,
+                           headers={"content-type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 413
+
+
+def test_the_limit_is_configurable(tmp_path: Path) -> None:
+    with TestClient(create_app(max_body=1000), raise_server_exceptions=False) as client:
+        assert client.post("/api/whatif", json=_draft("deaths > " + "1" * 10 + " || true" * 150)).status_code == 413
+        assert client.post("/api/whatif", json=_draft("deaths > 1")).status_code == 200
+
+
+def test_a_100_mb_summary_with_a_write_token_is_refused(served: tuple[TestClient, Store, str]) -> None:
+    client, _, token = served
+    body = {"incident": {**NEW, "summary": "s" * 30_000}, "reason": "x"}
+    response = client.post("/api/drafts", json=body, headers={"authorization": f"Bearer {token}"})
+    assert response.status_code == 422
+    assert "summary" in response.text
+
+
+# --- Contract 1 limits and full-match patterns ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"id": "rt-nl\n"}, "id"),
+    ({"id": "a" * 303}, "id"),
+    ({"sources": ["https://example.org/x\n"]}, "sources"),
+    ({"sources": ["https://example.org/" + "x" * 3000]}, "sources"),
+    ({"start": "2024\n"}, "start"),
+    ({"name": "n" * 501}, "name"),
+    ({"summary": "s" * 20_001}, "summary"),
+    ({"targets": [{"country": "DEU", "sector": "energy", "entity": "e" * 501}]}, "targets"),
+    ({"targets": [{"country": "DEU", "sector": "energy"}] * 501}, "targets"),
+    ({"sources": ["https://example.org/x"] * 501}, "sources"),
+])
+def test_contract_1_limits(change: dict[str, object], field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Incident.model_validate({**NEW, **change})
+    assert field in str(caught.value)
+
+
+def test_a_newline_id_is_refused_by_the_api(served: tuple[TestClient, Store, str]) -> None:
+    client, _, token = served
+    for bad in ("rt-nl\n", "a" * 303):
+        response = client.post("/api/drafts", json={"incident": {**NEW, "id": bad}, "reason": "x"},
+                               headers={"authorization": f"Bearer {token}"})
+        assert response.status_code == 422
