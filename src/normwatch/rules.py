@@ -206,12 +206,15 @@ def load_rules(folder: Path | None = None) -> RuleSet:
     }
     from . import diskcache
 
+    # The version names the rules' content only; the cache key also names where they are
+    # (problems quote the file's path).
     digest = hashlib.sha256()
     for path, _ in parts.values():
-        digest.update(str(path).encode())
+        digest.update(path.name.encode())
         if path.is_file():
             digest.update(path.read_bytes())
-    key = digest.hexdigest() + diskcache.code_key("rules", "cel", "facts", "models")
+    where = hashlib.sha256("|".join(str(path) for path, _ in parts.values()).encode()).hexdigest()[:16]
+    key = digest.hexdigest() + where + diskcache.code_key("rules", "cel", "facts", "models")
     cached = diskcache.load("rules", key)
     if isinstance(cached, tuple) and len(cached) == 2 and isinstance(cached[0], RuleSet):
         remember(cached[1])
