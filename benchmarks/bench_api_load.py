@@ -47,7 +47,7 @@ def free_port() -> int:
 
 
 def start_server(database: Path, port: int, pin: bool) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "uvicorn", "--factory", "normwatch.service:app_from_environment",
+    command = [sys.executable, "-m", "uvicorn", "--factory", "normwatch.service.app:app_from_environment",
                "--host", HOST, "--port", str(port), "--log-level", "warning", "--no-access-log"]
     if pin:
         command = ["taskset", "-c", "0", *command]
@@ -176,7 +176,7 @@ def main() -> int:
         parser.error("rate must be in (0, 20000] and seconds in (0, 600]")
 
     from normwatch import load_kb
-    from normwatch.store import open_store
+    from normwatch.service.store import open_store
 
     folder = Path(tempfile.mkdtemp(prefix="normwatch-load-"))
     database = folder / "load.sqlite"

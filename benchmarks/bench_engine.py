@@ -20,9 +20,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from synthetic import generate  # noqa: E402
 
 import normwatch  # noqa: E402
-from normwatch.columnar import addresses_of, assess_table, incidents_from_table, read_table  # noqa: E402
-from normwatch.engine import assess  # noqa: E402
-from normwatch.rules import load_rules  # noqa: E402
+from normwatch.engine.assessment import assess  # noqa: E402
+from normwatch.engine.columnar import addresses_of, assess_table, incidents_from_table, read_table  # noqa: E402
+from normwatch.engine.rules import load_rules  # noqa: E402
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Seeded generator of synthetic incidents as a columnar table (for benchmarks).
 
-The incidents are random but well-formed: every column of normwatch.columnar.SCHEMA, with
+The incidents are random but well-formed: every column of normwatch.engine.columnar.SCHEMA, with
 unknown effects left null as real records do.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from normwatch.columnar import SCHEMA
-from normwatch.models import OPERATIONS, SECTORS
+from normwatch.engine.columnar import SCHEMA
+from normwatch.knowledge.models import OPERATIONS, SECTORS
 
 STATES = ["RUS", "CHN", "PRK", "IRN", "USA", "GBR", "FRA", "ISR", "UKR", "DEU", "VNM", "TUR", "IND", "PAK"]
 BY = ["USA", "GBR", "AUS", "CAN", "NZL", "EU", "DEU", "FRA", "Mandiant", "Microsoft", "ESET", "Reuters"]

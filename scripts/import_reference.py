@@ -114,7 +114,7 @@ def e_evidence() -> None:
 
 def osce_cbms() -> None:
     """OSCE participating States on the day PC.DEC/1106 was adopted, from organisations.yaml."""
-    from normwatch.dates import latest
+    from normwatch.knowledge.dates import latest
 
     data = yaml.safe_load((KB / "organisations.yaml").read_text(encoding="utf-8"))
     osce = next(o for o in data["organisations"] if o["id"] == "osce")

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 import normwatch
-from normwatch.kb import KnowledgeBase, load
+from normwatch.knowledge.load import KnowledgeBase, load
 
 HERE = Path(__file__).parent
 SHARED = HERE.parent.parent / "shared"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from normwatch.models import OPERATIONS, SECTORS, Incident
+from normwatch.knowledge.models import OPERATIONS, SECTORS, Incident
 
 STATES = ["RUS", "CHN", "PRK", "IRN", "USA", "GBR", "FRA", "UKR", "DEU", "EST", "ALB", "TUR"]
 BY = ["USA", "GBR", "AUS", "EU", "DEU", "FRA", "Mandiant", "Microsoft", "ESET", "Reuters"]

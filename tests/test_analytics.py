@@ -9,11 +9,11 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from normwatch import analytics as an
-from normwatch.cli import app
-from normwatch.columnar import addresses_of, assess_table, frame
-from normwatch.engine import assess
-from normwatch.rules import shipped_rules
+from normwatch.analysis import analytics as an
+from normwatch.cli.common import app
+from normwatch.engine.assessment import assess
+from normwatch.engine.columnar import addresses_of, assess_table, frame
+from normwatch.engine.rules import shipped_rules
 
 runner = CliRunner()
 

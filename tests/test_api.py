@@ -17,11 +17,11 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
 import normwatch
-from normwatch.engine import assess
-from normwatch.routes import route
-from normwatch.rules import shipped_rules
-from normwatch.service import create_app
-from normwatch.store import Store, incident_json, open_store
+from normwatch.engine.assessment import assess
+from normwatch.engine.rules import shipped_rules
+from normwatch.evidence.router import route
+from normwatch.service.app import create_app
+from normwatch.service.store import Store, incident_json, open_store
 
 NEW = {
     "id": "test-grid-outage-2032", "name": "Test grid outage", "start": "2024-02-01",
@@ -262,7 +262,7 @@ def test_without_a_store_writes_are_unavailable() -> None:
 
 def test_a_change_published_by_another_process_is_picked_up(served: tuple[TestClient, Store, dict[str, str]],
                                                             kb: normwatch.KnowledgeBase) -> None:
-    from normwatch import service
+    from normwatch.service import app as service
 
     client, store, _ = served
     other = Store(store.url)  # as another server sharing the database would
@@ -318,7 +318,7 @@ def _start_server(database: Path) -> tuple[Any, str]:
 
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "normwatch.service:app_from_environment",
+        [sys.executable, "-m", "uvicorn", "--factory", "normwatch.service.app:app_from_environment",
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         env={**os.environ, "NORMWATCH_DATABASE_URL": str(database)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -347,7 +347,7 @@ def test_sigkill_during_a_burst_of_writes_leaves_the_store_consistent(
     import httpx
     from sqlalchemy import select
 
-    from normwatch.store import assessments, audit, drafts, incidents
+    from normwatch.service.store import assessments, audit, drafts, incidents
 
     database = tmp_path / "killed.sqlite"
     store = open_store(str(database))

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from normwatch.brief import brief, precedents
-from normwatch.cli import app
-from normwatch.rules import shipped_rules
-from normwatch.whatif import read_draft, whatif
+from normwatch.analysis.brief import brief, precedents
+from normwatch.analysis.whatif import read_draft, whatif
+from normwatch.cli.common import app
+from normwatch.engine.rules import shipped_rules
 
 runner = CliRunner()
 DRAFT = Path(__file__).parent.parent / "docs" / "examples" / "draft-health.yaml"

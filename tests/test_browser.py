@@ -49,7 +49,7 @@ def server() -> Iterator[str]:
     """The normwatch service under uvicorn, on a free loopback port."""
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "normwatch.service:create_app", "--factory",
+        [sys.executable, "-m", "uvicorn", "normwatch.service.app:create_app", "--factory",
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
@@ -301,7 +301,7 @@ def test_charts_page(page: Any) -> None:
         box = chart.bounding_box()
         assert box and box["width"] > 300 and box["height"] > 100
     figures = page.locator("img.figure-img")
-    for index in range(figures.count()):  # the static figures of normwatch.plots, when available
+    for index in range(figures.count()):  # the static figures of normwatch.publish.plots, when available
         img = figures.nth(index)
         img.scroll_into_view_if_needed()
         page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())

@@ -9,9 +9,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from normwatch.check import check
-from normwatch.cli import app
-from normwatch.kb import load
+from normwatch.cli.common import app
+from normwatch.knowledge.check import check
+from normwatch.knowledge.load import load
 
 BROKEN = Path(__file__).parent / "broken"
 CASES = yaml.safe_load((BROKEN / "cases.yaml").read_text())

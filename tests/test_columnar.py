@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from normwatch.columnar import addresses_of, assess_table, frame, incidents_from_table
-from normwatch.engine import assess
-from normwatch.rules import shipped_rules
+from normwatch.engine.assessment import assess
+from normwatch.engine.columnar import addresses_of, assess_table, frame, incidents_from_table
+from normwatch.engine.rules import shipped_rules
 from strategies import incidents
 
 RULES = shipped_rules()

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 import normwatch
-from normwatch.commitments import commitment_status
+from normwatch.knowledge.commitments import commitment_status
 
 SRC = ["https://example.org/source"]
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from normwatch.dates import earliest, latest, parse_partial, to_date
+from normwatch.knowledge.dates import earliest, latest, parse_partial, to_date
 
 
 @pytest.mark.parametrize(

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from normwatch.cli import app
-from normwatch.engine import assess, assessment_document
-from normwatch.models import Incident
-from normwatch.rules import LAW_QUESTIONS, shipped_rules
+from normwatch.cli.common import app
+from normwatch.engine.assessment import assess, assessment_document
+from normwatch.engine.rules import LAW_QUESTIONS, shipped_rules
+from normwatch.knowledge.models import Incident
 
 runner = CliRunner()
 VERDICTS = {"breach", "possible", "not-engaged", "undetermined"}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from normwatch.cli import app
+from normwatch.cli.common import app
 from normwatch.interchange import external, import_incidents
 
 EXTERNAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "external"
@@ -62,7 +62,7 @@ def test_cli_import_of_all_external_datasets(tmp_path: Path) -> None:
 
 @needs_data
 def test_eurepoc_attribution_file_alone_is_refused(tmp_path: Path) -> None:
-    from normwatch.problems import InputError
+    from normwatch.errors import InputError
 
     with pytest.raises(InputError, match="attribution dataset"):
         import_incidents([EXTERNAL / "EuRepoC_Attribution_dataset_1.1.csv"], into=tmp_path / "s")

@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from normwatch.cli import app
+from normwatch.cli.common import app
+from normwatch.errors import InputError
 from normwatch.interchange import FORMATS, import_incidents, incidents_io, stix
-from normwatch.models import Incident
-from normwatch.problems import InputError
+from normwatch.knowledge.models import Incident
 
 runner = CliRunner()
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -16,11 +16,11 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from normwatch import cel
-from normwatch.cel import RuleSyntaxError, compile_expression
-from normwatch.models import Incident
-from normwatch.service import create_app
-from normwatch.store import Store, open_store
+from normwatch.engine import cel
+from normwatch.engine.cel import RuleSyntaxError, compile_expression
+from normwatch.knowledge.models import Incident
+from normwatch.service.app import create_app
+from normwatch.service.store import Store, open_store
 
 NEW = {
     "id": "test-grid-outage-2032", "name": "Test grid outage", "start": "2024-02-01",

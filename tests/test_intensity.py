@@ -7,7 +7,7 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from normwatch.intensity import IntensityInput, intensity
+from normwatch.engine.intensity import IntensityInput, intensity
 
 inputs = st.builds(
     IntensityInput,

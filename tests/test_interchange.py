@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from normwatch.cli import app
+from normwatch.cli.common import app
+from normwatch.errors import InputError
 from normwatch.interchange import import_incidents, incidents_io, stix, tabular
-from normwatch.kb import KnowledgeBase
-from normwatch.models import Incident
-from normwatch.problems import InputError
+from normwatch.knowledge.load import KnowledgeBase
+from normwatch.knowledge.models import Incident
 
 runner = CliRunner()
 

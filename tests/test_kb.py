@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from normwatch.countries import is_country
+from normwatch.knowledge.countries import is_country
 
 
 @pytest.mark.parametrize(
@@ -90,7 +90,7 @@ def test_every_commitment_is_sourced(kb):
 
 
 def test_instrument_profile_counts_states_not_companies_named_like_codes(kb):
-    from normwatch.browse import instrument_profile
+    from normwatch.analysis.browse import instrument_profile
 
     counts = instrument_profile(kb, "paris-call", "2025-12-25")["counts"]
     # "ARM" (the company Arm) and "ITA" are non-state supporters, not Armenia and Italy twice.

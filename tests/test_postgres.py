@@ -14,10 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 import normwatch
-from normwatch.migrations import LATEST
-from normwatch.rules import shipped_rules
-from normwatch.service import create_app
-from normwatch.store import Conflict, Store, incident_json
+from normwatch.engine.rules import shipped_rules
+from normwatch.service.app import create_app
+from normwatch.service.migrations import LATEST
+from normwatch.service.store import Conflict, Store, incident_json
 
 ROOT = Path(__file__).resolve().parent.parent
 

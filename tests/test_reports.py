@@ -13,11 +13,11 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from normwatch import analytics as an
-from normwatch import plots
-from normwatch import report as rp
-from normwatch.cli import app
-from normwatch.rules import shipped_rules
+from normwatch.analysis import analytics as an
+from normwatch.cli.common import app
+from normwatch.engine.rules import shipped_rules
+from normwatch.publish import plots
+from normwatch.publish import report as rp
 
 runner = CliRunner()
 PNG = b"\x89PNG\r\n\x1a\n"

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from normwatch.cli import app
-from normwatch.kb import KnowledgeBase
-from normwatch.routes import CHANNEL_IDS, check_channels, load_channels, route
+from normwatch.cli.common import app
+from normwatch.evidence.router import CHANNEL_IDS, check_channels, load_channels, route
+from normwatch.knowledge.load import KnowledgeBase
 
 runner = CliRunner()
 

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from normwatch.cel import RuleSyntaxError, compile_expression, evaluate_reference
-from normwatch.facts import BASE_FACTS
-from normwatch.problems import InputError
-from normwatch.rules import INJECTED, default_folder, load_rules, shipped_rules
+from normwatch.engine.cel import RuleSyntaxError, compile_expression, evaluate_reference
+from normwatch.engine.facts import BASE_FACTS
+from normwatch.engine.rules import INJECTED, default_folder, load_rules, shipped_rules
+from normwatch.errors import InputError
 
 RULES = shipped_rules()
 KINDS = {**{n: k for n, (k, _) in BASE_FACTS.items()}, **{d.name: "bool" for d in RULES.derived}, **INJECTED}

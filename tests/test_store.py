@@ -18,12 +18,21 @@ import pytest
 from sqlalchemy import inspect, select
 
 import normwatch
-from normwatch.engine import assess
+from normwatch.engine.assessment import assess
+from normwatch.engine.rules import RuleSet, shipped_rules
+from normwatch.errors import InputError
 from normwatch.interchange.incidents_io import read_incident_file
-from normwatch.migrations import LATEST
-from normwatch.problems import InputError
-from normwatch.rules import RuleSet, shipped_rules
-from normwatch.store import Conflict, Missing, Store, StoreError, database_url, export_sqlite, incident_json, tokens
+from normwatch.service.migrations import LATEST
+from normwatch.service.store import (
+    Conflict,
+    Missing,
+    Store,
+    StoreError,
+    database_url,
+    export_sqlite,
+    incident_json,
+    tokens,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -88,7 +97,7 @@ def test_migrations_apply_in_order_once(store: Store) -> None:
 
 
 def test_a_database_newer_than_the_code_is_refused(store: Store) -> None:
-    from normwatch.store import now, schema_migrations
+    from normwatch.service.store import now, schema_migrations
 
     store.migrate()
     with store.transaction() as conn:
@@ -249,7 +258,7 @@ def test_export_yaml_round_trips_and_writes_only_changes(built: Store, kb: normw
     draft = built.submit(NEW, "alice", "new", kb)
     built.publish(draft["id"], "bob", "ok", kb, rules)
     assert built.export_yaml(folder) == [folder / f"{NEW['id']}.yaml"]
-    reloaded = normwatch.kb.load(folder)
+    reloaded = normwatch.knowledge.load.load(folder)
     assert not reloaded.problems and len(reloaded.incidents) == len(kb.incidents) + 1
 
 

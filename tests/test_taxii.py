@@ -16,8 +16,8 @@ import stix2
 from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
 
 import normwatch
-from normwatch.store import incident_json, open_store
-from normwatch.taxii import MEDIA_STIX, MEDIA_TAXII
+from normwatch.service.store import incident_json, open_store
+from normwatch.service.taxii import MEDIA_STIX, MEDIA_TAXII
 
 
 def free_port() -> int:
@@ -31,7 +31,7 @@ def start_server(database: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {**os.environ, "NORMWATCH_DATABASE_URL": str(database)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "normwatch.service:app_from_environment",
+        [sys.executable, "-m", "uvicorn", "--factory", "normwatch.service.app:app_from_environment",
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )

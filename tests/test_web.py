@@ -14,12 +14,12 @@ pytest.importorskip("jinja2")
 from fastapi.testclient import TestClient  # noqa: E402
 from markupsafe import escape  # noqa: E402
 
-from normwatch.catalog import Catalog, IncidentFilter  # noqa: E402
-from normwatch.responsibility import responsible_states  # noqa: E402
-from normwatch.routes import route  # noqa: E402
-from normwatch.rules import shipped_rules  # noqa: E402
-from normwatch.service import create_app  # noqa: E402
-from normwatch.whatif import DraftRule, whatif  # noqa: E402
+from normwatch.analysis.catalog import Catalog, IncidentFilter  # noqa: E402
+from normwatch.analysis.whatif import DraftRule, whatif  # noqa: E402
+from normwatch.engine.responsibility import responsible_states  # noqa: E402
+from normwatch.engine.rules import shipped_rules  # noqa: E402
+from normwatch.evidence.router import route  # noqa: E402
+from normwatch.service.app import create_app  # noqa: E402
 
 EXAMPLE = (Path(__file__).parent.parent / "docs" / "examples" / "draft-health.yaml").read_text(encoding="utf-8")
 
@@ -463,7 +463,7 @@ def test_charts_embed_the_static_figures_of_plots(client):
 
 
 def test_state_page_uses_the_analytics_scorecard(client):
-    pytest.importorskip("normwatch.analytics")
+    pytest.importorskip("normwatch.analysis.analytics")
     data = client.get("/states/RUS?format=json").json()
     assert data["analytics"]["attributed"] == data["scorecard"]["incidents_attributed"]
     assert "Breach findings" in client.get("/states/RUS").text

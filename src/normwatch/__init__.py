@@ -1,66 +1,84 @@
 """normwatch: norms as code for cyberspace.
 
-The library API is the product; the command line only wraps it::
+The library API is the product; the command line, the REST API and the web UI wrap it.
+Everything public is importable from here::
 
     import normwatch
     kb = normwatch.load_kb()
     normwatch.committed("FRA", "paris-call:3", on="2020-01-01")
+    normwatch.assess("notpetya-2017").norms[0].verdict
+    normwatch.route("FRA", "NLD", "subscriber", on="2026-11-22").channels[0].id
+
+Names are loaded on first use, so ``import normwatch`` stays cheap: a command pays only
+for what it uses.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from functools import cache
-from pathlib import Path
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from .check import check
-from .commitments import CommitmentStatus, Level, commitment_status
-from .kb import KnowledgeBase, load
-from .models import (
-    Commitment,
-    Framework,
-    Incident,
-    Instrument,
-    Membership,
-    Norm,
-    Organisation,
-    State,
-    StateBody,
-    ThreatActor,
-)
-from .problems import InputError, Problem
+from normwatch._version import __version__
 
-__version__ = "0.1.0"
+if TYPE_CHECKING:
+    from normwatch.analysis.analytics import scorecard
+    from normwatch.analysis.brief import brief
+    from normwatch.analysis.whatif import DraftRule, whatif
+    from normwatch.engine.assessment import assess
+    from normwatch.engine.rules import RuleSet, load_rules
+    from normwatch.errors import Conflict, InputError, NormwatchError, NotFound, Problem
+    from normwatch.evidence.router import route
+    from normwatch.knowledge.check import check
+    from normwatch.knowledge.commitments import CommitmentStatus, commitment_status, committed
+    from normwatch.knowledge.load import KnowledgeBase, load_kb
+    from normwatch.knowledge.models import (
+        Commitment,
+        Framework,
+        Incident,
+        Instrument,
+        Membership,
+        Norm,
+        Organisation,
+        State,
+        StateBody,
+        ThreatActor,
+    )
+
+_WHERE = {
+    "load_kb": "normwatch.knowledge.load", "KnowledgeBase": "normwatch.knowledge.load",
+    "check": "normwatch.knowledge.check",
+    "committed": "normwatch.knowledge.commitments", "commitment_status": "normwatch.knowledge.commitments",
+    "CommitmentStatus": "normwatch.knowledge.commitments",
+    "load_rules": "normwatch.engine.rules", "RuleSet": "normwatch.engine.rules",
+    "assess": "normwatch.engine.assessment", 
+    "route": "normwatch.evidence.router",
+    "brief": "normwatch.analysis.brief",
+    "whatif": "normwatch.analysis.whatif", "DraftRule": "normwatch.analysis.whatif",
+    "scorecard": "normwatch.analysis.analytics",
+    **{name: "normwatch.knowledge.models" for name in (
+        "Commitment", "Framework", "Incident", "Instrument", "Membership", "Norm", "Organisation",
+        "State", "StateBody", "ThreatActor")},
+    **{name: "normwatch.errors" for name in ("NormwatchError", "InputError", "NotFound", "Conflict", "Problem")},
+}
 
 __all__ = [
-    "Commitment", "CommitmentStatus", "Framework", "Incident", "InputError", "Instrument",
-    "KnowledgeBase", "Membership", "Norm", "Organisation", "Problem", "State", "StateBody",
-    "ThreatActor", "check", "commitment_status", "committed", "load_kb",
+    "Commitment", "CommitmentStatus", "Conflict",
+    "DraftRule", "Framework", "Incident", "InputError", "Instrument", "KnowledgeBase",
+    "Membership", "Norm", "NormwatchError", "NotFound", "Organisation", "Problem",
+    "RuleSet", "State", "StateBody", "ThreatActor", "assess",
+    "brief", "check", "commitment_status", "committed", "load_kb", "load_rules", "route",
+    "scorecard", "whatif", "__version__",
 ]
 
 
-@cache
-def _shipped() -> KnowledgeBase:
-    return load()
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'normwatch' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
-def load_kb(path: str | Path | None = None) -> KnowledgeBase:
-    """The knowledge base at ``path``, or the one shipped with the package (cached)."""
-    return _shipped() if path is None else load(Path(path))
-
-
-def committed(
-    state: str,
-    instrument_or_norm: str,
-    on: str | dt.date,
-    *,
-    kb: KnowledgeBase | None = None,
-    level: Level = "bound",
-) -> bool:
-    """Was ``state`` committed to an instrument, framework or norm on date ``on``?
-
-    ``level="bound"`` (default) needs entry into force or joining; ``"signed"`` also
-    counts a signature. Partial dates count from their last possible day.
-    """
-    status = commitment_status(kb or load_kb(), state, instrument_or_norm, on, level)
-    return status.committed
+def __dir__() -> list[str]:
+    return __all__

@@ -1,3 +1,3 @@
-from .cli import main
+from normwatch.cli import main
 
 main()

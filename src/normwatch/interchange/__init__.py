@@ -6,7 +6,7 @@ Every import validates everything first and writes all or nothing::
     from normwatch.interchange import import_incidents
     result = import_incidents([Path("bundle.json")], into=Path("my-incidents"))
 
-Bad input raises :class:`normwatch.problems.InputError`, whose problems each name the
+Bad input raises :class:`normwatch.errors.InputError`, whose problems each name the
 file, the record and the field; the target folder is then left untouched.
 """
 
@@ -16,8 +16,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
-from ..problems import InputError, Problem
-from .store import ImportResult, MappingReport, check_duplicates, check_related, existing_ids, write_all_or_nothing
+from normwatch.errors import InputError, Problem
+from normwatch.interchange.importing import (
+    ImportResult,
+    MappingReport,
+    check_duplicates,
+    check_related,
+    existing_ids,
+    write_all_or_nothing,
+)
 
 Format = Literal["auto", "yaml", "json", "stix", "csv", "parquet", "eurepoc", "cfr", "dcid"]
 FORMATS: tuple[str, ...] = Format.__args__  # type: ignore[attr-defined]
@@ -78,7 +85,7 @@ def read_path(
     path: Path, fmt: str = "auto", step: Step | None = None
 ) -> tuple[ImportResult, list[Problem]]:
     """Read and map one file (nothing is written)."""
-    from . import external, incidents_io, stix, tabular
+    from normwatch.interchange import external, incidents_io, stix, tabular
 
     if not path.exists():
         return ImportResult(), [Problem(str(path), "", "", "no such file")]
@@ -158,7 +165,7 @@ def import_incidents(
         raise InputError(problems)
     problems = check_duplicates(result.incidents, result.groups, into, origin)
     if known is None:
-        from .. import load_kb
+        from normwatch.knowledge.load import load_kb
 
         known = [i.id for i in load_kb().incidents]
     in_target = list(existing_ids(into)[0]) if into else []

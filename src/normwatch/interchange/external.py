@@ -24,11 +24,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..countries import is_country
-from ..kb import read_text
-from ..models import Incident, is_url
-from ..problems import Problem, from_validation_error
-from .store import ImportResult, MappingReport
+from normwatch.errors import Problem, from_validation_error
+from normwatch.interchange.importing import ImportResult, MappingReport
+from normwatch.knowledge.countries import is_country
+from normwatch.knowledge.load import read_text
+from normwatch.knowledge.models import Incident, is_url
 
 # --- shared helpers -------------------------------------------------------------------------
 
@@ -345,7 +345,7 @@ def _eurepoc_actors(row: dict[str, str], attributed: set[str], report: MappingRe
 
 @cache
 def _groups_index() -> Any:
-    from .. import load_kb
+    from normwatch.knowledge.load import load_kb
 
     return load_kb()
 

@@ -1,7 +1,7 @@
 """Contract-1 incident files in and out: YAML and JSON (one mapping or ``incidents:``), JSON lines.
 
 Reading never raises on bad data: every problem names the file, the record and the field
-(:class:`normwatch.problems.Problem`). Writing is done by :mod:`normwatch.interchange.store`.
+(:class:`normwatch.errors.Problem`). Writing is done by :mod:`normwatch.interchange.importing`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import Any
 
 import yaml
 
-from ..kb import parse_records, read_text, read_yaml
-from ..models import Incident
-from ..problems import Problem
+from normwatch.errors import Problem
+from normwatch.knowledge.load import parse_records, read_text, read_yaml
+from normwatch.knowledge.models import Incident
 
 _TOP_KEYS = {"incidents"}
 

@@ -40,10 +40,10 @@ from typing import Any, TextIO, cast
 
 from pydantic import ValidationError
 
-from ..countries import country_name, is_country
-from ..models import Incident, State, StateBody, ThreatActor, is_url
-from ..problems import Problem, from_validation_error
-from .store import ImportResult, MappingReport
+from normwatch.errors import Problem, from_validation_error
+from normwatch.interchange.importing import ImportResult, MappingReport
+from normwatch.knowledge.countries import country_name, is_country
+from normwatch.knowledge.models import Incident, State, StateBody, ThreatActor, is_url
 
 NAMESPACE = uuid.UUID("8b3b6f3e-4a0e-5c57-9a5e-2f1d3c6b7a10")
 EPOCH = "2024-01-01T00:00:00.000Z"
@@ -125,7 +125,7 @@ def _alpha3(code: str) -> str | None:
 
 
 def _timestamp(partial: str, last: bool = False) -> str:
-    from ..dates import earliest, latest
+    from normwatch.knowledge.dates import earliest, latest
 
     day = latest(partial) if last else earliest(partial)
     return f"{day.isoformat()}T00:00:00.000Z"

@@ -17,9 +17,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..kb import parse_records
-from ..models import Effects, Incident
-from ..problems import Problem
+from normwatch.errors import Problem
+from normwatch.knowledge.load import parse_records
+from normwatch.knowledge.models import Effects, Incident
 
 LIST_COLUMNS: dict[str, tuple[str, ...]] = {
     "operation": (),

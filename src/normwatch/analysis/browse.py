@@ -1,0 +1,110 @@
+"""Read-only views over the knowledge base, as plain data for the CLI, API and notebooks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from normwatch.errors import NotFound
+from normwatch.knowledge.commitments import commitment_start
+from normwatch.knowledge.countries import country_name, is_country
+from normwatch.knowledge.dates import earliest, latest, to_date
+from normwatch.knowledge.load import KnowledgeBase
+from normwatch.knowledge.models import Commitment, Norm
+
+
+def norm(kb: KnowledgeBase, norm_id: str) -> Norm:
+    """The norm with this id (Contract 2), or NotFound."""
+    try:
+        return kb.norms[norm_id]
+    except KeyError:
+        raise NotFound("norm", norm_id, f"unknown norm {norm_id!r}; see `normwatch norms`") from None
+
+
+def memberships(kb: KnowledgeBase, state: str, on: dt.date | None = None) -> list[dict[str, Any]]:
+    """Organisations the state belongs (or belonged) to, with dates; on a date, only current."""
+    rows = []
+    for org in kb.organisations:
+        for member in org.members:
+            if member.state != state:
+                continue
+            if on is not None:
+                if latest(member.joined) > on or (member.left and earliest(member.left) <= on):
+                    continue
+            rows.append({
+                "organisation": org.id, "name": org.name, "joined": member.joined,
+                "left": member.left, "unconfirmed": member.unconfirmed,
+                "source": member.source or org.sources[0],
+            })
+    return rows
+
+
+def _commitment_row(kb: KnowledgeBase, c: Commitment, on: dt.date) -> dict[str, Any]:
+    instrument = kb.instrument_by_id.get(c.instrument)
+    start = commitment_start(c, instrument) if instrument else None
+    withdrawn = bool(c.withdrawn and earliest(c.withdrawn) <= on)
+    return {
+        "instrument": c.instrument,
+        "who": c.who,
+        "is_state": c.state is not None,
+        "signed": c.signed, "ratified": c.ratified, "mode": c.mode, "joined": c.joined,
+        "in_force": c.in_force, "withdrawn": c.withdrawn,
+        "committed_from": start.isoformat() if start else None,
+        "committed_on_date": bool(start and start <= on and not withdrawn),
+        "unconfirmed": c.unconfirmed, "note": c.note, "sources": list(c.sources),
+    }
+
+
+def state_profile(kb: KnowledgeBase, iso3: str, on: str | dt.date | None = None) -> dict[str, Any]:
+    """A state's UN status, memberships and commitments (as on ``on``, default today)."""
+    code = iso3.upper()
+    if not is_country(code):
+        raise NotFound("state", iso3, f"{iso3!r} is not an ISO 3166-1 alpha-3 country code")
+    day = to_date(on) if on else dt.date.today()
+    state = next((s for s in kb.states if s.iso3 == code), None)
+    return {
+        "state": code,
+        "name": country_name(code),
+        "un": state.un if state else None,
+        "on": day.isoformat(),
+        "memberships": memberships(kb, code),
+        "commitments": [_commitment_row(kb, c, day) for c in kb.commitments_of(code)],
+    }
+
+
+def instrument_profile(
+    kb: KnowledgeBase, instrument_id: str, on: str | dt.date | None = None
+) -> dict[str, Any]:
+    """An instrument, its parties and signatories, and how many were bound each year."""
+    instrument = kb.instrument_by_id.get(instrument_id)
+    if instrument is None:
+        known = ", ".join(sorted(kb.instrument_by_id))
+        raise NotFound("instrument", instrument_id, f"unknown instrument {instrument_id!r}; known: {known}")
+    day = to_date(on) if on else dt.date.today()
+    rows = [_commitment_row(kb, c, day) for c in kb.commitments_to(instrument_id)]
+    starts = sorted(r["committed_from"][:4] for r in rows if r["committed_from"])
+    by_year: dict[str, int] = {}
+    for year in starts:
+        by_year[year] = by_year.get(year, 0) + 1
+    cumulative, running = {}, 0
+    for year in sorted(by_year):
+        running += by_year[year]
+        cumulative[year] = running
+    states = [r for r in rows if r["is_state"]]
+    return {
+        "instrument": instrument.model_dump(mode="json", exclude_none=True),
+        "on": day.isoformat(),
+        "counts": {
+            "records": len(rows),
+            "states": len(states),
+            "states_committed_on_date": sum(r["committed_on_date"] for r in states),
+            "others_committed_on_date": sum(
+                r["committed_on_date"] for r in rows if not r["is_state"]
+            ),
+            "signatories_only": sum(
+                1 for r in states if r["signed"] and not r["committed_from"]
+            ),
+        },
+        "committed_by_year": cumulative,
+        "commitments": rows,
+    }

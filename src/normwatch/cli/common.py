@@ -1,0 +1,80 @@
+"""The ``normwatch`` command line: a thin layer over the library."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from normwatch.engine.rules import RuleSet, load_rules
+from normwatch.errors import InputError
+from normwatch.knowledge.check import check as check_kb
+from normwatch.knowledge.dates import to_date
+from normwatch.knowledge.load import KnowledgeBase, load
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="normwatch: norms as code for cyberspace.",
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+KbOption = Annotated[
+    Path | None,
+    typer.Option("--kb", help="Knowledge-base folder (default: the one shipped with normwatch)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+RulesOption = Annotated[
+    Path | None,
+    typer.Option("--rules", help="Rules folder (default: the rules shipped with normwatch)."),
+]
+
+
+def _print_error(message: str) -> None:
+    from rich.markup import escape
+
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def fail(message: str) -> NoReturn:
+    """Print a one-line error and exit with status 2 (bad input)."""
+    _print_error(message)
+    raise typer.Exit(2)
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def checked_kb(path: Path | None) -> KnowledgeBase:
+    """The knowledge base at ``path`` (default: the shipped one); exit 2 if it has problems."""
+    kb = load(path)
+    problems = check_kb(kb)
+    if problems:
+        fail(f"the knowledge base has {len(problems)} problem(s); first: {problems[0]}")
+    return kb
+
+
+def checked_rules(folder: Path | None) -> RuleSet:
+    """The rules in ``folder`` (default: the shipped ones); exit 2 if they do not load."""
+    try:
+        return load_rules(folder)
+    except InputError as exc:
+        fail(str(exc))
+
+
+def date_option(value: str | None, option: str) -> dt.date | None:
+    """A ``YYYY-MM-DD`` option's date (None when not given); exit 2 naming the option if bad."""
+    if value is None:
+        return None
+    try:
+        return to_date(value)
+    except ValueError as exc:
+        fail(f"{option}: {exc}")

@@ -1,0 +1,226 @@
+"""CLI commands of the assessment engine: assess, rules, rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from normwatch.cli.common import (
+    JsonOption,
+    KbOption,
+    RulesOption,
+    app,
+    checked_kb,
+    checked_rules,
+    date_option,
+    emit_json,
+    fail,
+    out,
+)
+from normwatch.engine.assessment import assessment_document
+from normwatch.errors import InputError
+from normwatch.knowledge.load import read_incidents
+
+VERDICT_STYLE = {"breach": "bold red", "possible": "yellow", "undetermined": "dim", "not-engaged": "green"}
+
+
+@app.command()
+def assess(
+    incident_ids: Annotated[list[str] | None, typer.Argument(help="Catalogue incident ids.")] = None,
+    file: Annotated[
+        list[Path] | None, typer.Option("--file", help="Incident file (Contract 1); repeatable.")
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Assess the whole catalogue.")] = False,
+    rules_dir: RulesOption = None,
+    kb: KbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Assess incidents against every norm, the law and the red lines (Contract 3)."""
+    base = checked_kb(kb)
+    rules = checked_rules(rules_dir)
+    chosen = list(base.incidents) if all_ else []
+    for incident_id in incident_ids or []:
+        incident = base.incident_by_id.get(incident_id)
+        if incident is None:
+            fail(f"unknown incident {incident_id!r}; see `normwatch incidents`")
+        chosen.append(incident)
+    if file:
+        extra, problems = read_incidents(file)
+        if problems:
+            fail(str(InputError(problems)))
+        chosen += extra
+    if not chosen:
+        fail("name incidents, give --file PATH or use --all")
+    document = assessment_document(chosen, base, rules)
+    if json_out:
+        emit_json(document)
+        return
+    for item in document["assessments"]:
+        _print_assessment(item)
+
+
+def _print_assessment(item: dict[str, Any]) -> None:
+    who = ", ".join(f"{r['state']} ({r['confidence']})" for r in item["responsible"])
+    who = who or "no state attributed"
+    flags = []
+    if item["red_line"]:
+        flags.append("[bold red]red line[/]")
+    if item["tolerated_espionage"]:
+        flags.append("[green]tolerated espionage[/]")
+    out.print(
+        f"\n[bold]{item['incident']}[/]  responsible: {who}  "
+        f"intensity {item['intensity']}  {' '.join(flags)}"
+    )
+    table = Table(show_header=True, header_style="bold")
+    table.add_column("norm")
+    table.add_column("verdict")
+    table.add_column("because")
+    for norm in item["norms"]:
+        if norm["verdict"] == "not-engaged":
+            continue
+        style = VERDICT_STYLE[norm["verdict"]]
+        table.add_row(norm["id"], f"[{style}]{norm['verdict']}[/]", escape("; ".join(norm["reasons"][:2])))
+    out.print(table)
+    law = ", ".join(f"{q}: {a}" for q, a in item["law"].items())
+    out.print(f"law: {law}")
+    for c in item["commitments_breached"]:
+        out.print(f"commitment breached: {c['state']} {c['norm']} (via {c['instrument']})")
+    out.print("options: " + ", ".join(o["id"] for o in item["response_options"]))
+
+
+@app.command()
+def rules(
+    rules_dir: RulesOption = None,
+    facts: Annotated[bool, typer.Option("--facts", help="List the facts rules can use.")] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """List the rules (one per norm) or the facts they are written in."""
+    from normwatch.engine.facts import BASE_FACTS
+
+    ruleset = checked_rules(rules_dir)
+    if facts:
+        rows: list[dict[str, Any]] = [
+            {"fact": n, "type": k, "meaning": m, "derived": False} for n, (k, m) in BASE_FACTS.items()
+        ]
+        rows += [{"fact": d.name, "type": "bool", "meaning": d.meaning, "derived": True, "when": d.when}
+                 for d in ruleset.derived]
+        if json_out:
+            emit_json(rows)
+            return
+        table = Table(title=f"Facts (rules {ruleset.version})")
+        for column in ("fact", "type", "meaning"):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(row["fact"], row["type"] + (" (derived)" if row["derived"] else ""), row["meaning"])
+        out.print(table)
+        return
+    items = [r.model_dump() for r in ruleset.norms.values()]
+    if json_out:
+        emit_json({"rules_version": ruleset.version, "norms": items})
+        return
+    table = Table(title=f"Rules {ruleset.version}")
+    table.add_column("norm")
+    table.add_column("engaged when")
+    for rule in ruleset.norms.values():
+        table.add_row(rule.norm, escape(" OR ".join(c.when.strip() for c in rule.engaged)))
+    out.print(table)
+
+
+@app.command()
+def rule(norm_id: str, rules_dir: RulesOption = None, json_out: JsonOption = False) -> None:
+    """Show the rule of one norm: its clauses and responsibility conditions."""
+    ruleset = checked_rules(rules_dir)
+    item = ruleset.norms.get(norm_id)
+    if item is None:
+        fail(f"no rule for {norm_id!r}; see `normwatch rules`")
+    if json_out:
+        emit_json(item.model_dump())
+        return
+    out.print(f"[bold]{item.norm}[/] (rules {ruleset.version})")
+    for clause in item.engaged:
+        out.print(f"  engaged when [cyan]{clause.when.strip()}[/]: {clause.reason}")
+    out.print(f"  otherwise not engaged: {item.not_engaged}")
+    if item.breach:
+        out.print(f"  breach when [cyan]{item.breach}[/]")
+    if item.possible:
+        out.print(f"  possible when [cyan]{item.possible}[/]")
+
+
+@app.command()
+def brief(
+    incident_id: str,
+    format_: Annotated[str, typer.Option("--format", help="md, html or json.")] = "md",
+    out_path: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+    on: Annotated[str | None, typer.Option(help="Date for open channels, YYYY-MM-DD (default today).")] = None,
+    rules_dir: RulesOption = None,
+    kb: KbOption = None,
+) -> None:
+    """Crisis brief: assessment, response options, precedents and open channels."""
+    from normwatch.analysis.brief import brief as make_brief
+    from normwatch.analysis.brief import html_page, markdown
+
+    base = checked_kb(kb)
+    rules = checked_rules(rules_dir)
+    incident = base.incident_by_id.get(incident_id)
+    if incident is None:
+        fail(f"unknown incident {incident_id!r}; see `normwatch incidents`")
+    if format_ not in ("md", "html", "json"):
+        fail(f"unknown format {format_!r}: use md, html or json")
+    data = make_brief(incident, base, rules, date_option(on or None, "--on"))
+    if format_ == "json":
+        import json
+
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = markdown(data) if format_ == "md" else html_page(data)
+    if out_path is None:
+        out.file.write(text)
+        return
+    out_path.write_text(text, encoding="utf-8")
+    out.print(f"wrote {out_path}")
+
+
+@app.command()
+def whatif(
+    draft_path: Annotated[Path, typer.Argument(help="Draft rule (YAML, the format of rules/norms.yaml).")],
+    against: Annotated[str | None, typer.Option(help="Compare with this existing norm.")] = None,
+    instrument: Annotated[str, typer.Option(help="Signatories of this instrument vs the rest.")] = "paris-call",
+    rules_dir: RulesOption = None,
+    kb: KbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Run a draft norm over the whole catalogue: what it would cover, and how it differs."""
+    from normwatch.analysis.whatif import read_draft
+    from normwatch.analysis.whatif import whatif as run_whatif
+
+    base = checked_kb(kb)
+    rules = checked_rules(rules_dir)
+    try:
+        draft = read_draft(draft_path, rules)
+        result = run_whatif(draft, base, rules, against, instrument)
+    except InputError as exc:
+        fail(str(exc))
+    except KeyError as exc:
+        fail(str(exc).strip("'\""))
+    if json_out:
+        emit_json(result)
+        return
+    covered = result["covered"]
+    out.print(f"[bold]{result['draft']}[/] covers {len(covered)} of {result['incidents']} incidents "
+              f"({', '.join(f'{k}: {v}' for k, v in sorted(result['verdicts'].items()))})")
+    out.print("by year: " + ", ".join(f"{y}: {n}" for y, n in result["by_year"].items()))
+    out.print("by responsible state: " + ", ".join(f"{s}: {n}" for s, n in result["by_responsible_state"].items()))
+    sides = {k: v for k, v in result["signatories"].items() if k != "instrument"}
+    out.print(f"responsible state committed to {result['signatories']['instrument']}: "
+              + ", ".join(f"{k}: {v}" for k, v in sides.items()))
+    if "against" in result:
+        diff = result["against"]
+        out.print(f"vs {diff['norm']}: both {len(diff['both'])}, only the draft {len(diff['only_draft'])}, "
+                  f"only {diff['norm']} {len(diff['only_existing'])}")
+        for key in ("only_draft", "only_existing"):
+            if diff[key]:
+                out.print(f"  {key}: {', '.join(diff[key])}")

@@ -1,0 +1,277 @@
+"""CLI commands for the interchange concern; they register themselves on normwatch.cli.common.app.
+
+``incidents`` and ``incident`` browse the catalogue; ``import`` reads files of any
+supported format, validates everything and writes all or nothing; ``export`` writes the
+catalogue as STIX 2.1, CSV, JSON, JSON lines or Parquet.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from normwatch.analysis.catalog import IncidentFilter
+from normwatch.cli.common import JsonOption, KbOption, app, emit_json, err, fail, out
+from normwatch.errors import InputError
+from normwatch.knowledge.countries import is_country
+from normwatch.knowledge.load import load_kb
+from normwatch.knowledge.models import OPERATIONS, SECTORS
+
+_MAX_LINE = 400
+
+
+def _one_line(text: str) -> str:
+    """A message safe to print as one line: no control characters, bounded length."""
+    flat = "".join(c if c.isprintable() else " " for c in text)
+    if len(flat) > _MAX_LINE:
+        flat = flat[: _MAX_LINE - 1] + "…"
+    return flat  # fail() escapes markup itself
+
+
+def _country(value: str | None, option: str) -> str | None:
+    if value is None:
+        return None
+    code = value.strip().upper()
+    if not is_country(code):
+        fail(_one_line(f"{option}: {value!r} is not an ISO 3166-1 alpha-3 country code"))
+    return code
+
+
+@app.command()
+def incidents(
+    year: Annotated[int | None, typer.Option(help="Only incidents that started in this year.")] = None,
+    responsible: Annotated[
+        str | None, typer.Option(help="Only incidents attributed to this state (ISO3).")
+    ] = None,
+    victim: Annotated[str | None, typer.Option(help="Only incidents with a target in this state (ISO3).")] = None,
+    sector: Annotated[str | None, typer.Option(help="Only incidents with a target in this sector.")] = None,
+    operation: Annotated[str | None, typer.Option(help="Only incidents of this operation type.")] = None,
+    kb: KbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """List the incidents of the catalogue, filtered by year, responsible state, victim, sector, operation."""
+    if sector is not None and sector not in SECTORS:
+        fail(_one_line(f"--sector: {sector!r} is not a sector; one of {', '.join(SECTORS)}"))
+    if operation is not None and operation not in OPERATIONS:
+        fail(_one_line(f"--operation: {operation!r} is not an operation; one of {', '.join(OPERATIONS)}"))
+    responsible_code = _country(responsible, "--responsible")
+    victim_code = _country(victim, "--victim")
+    where = IncidentFilter(year=year, responsible=responsible_code, victim=victim_code, sector=sector,
+                           operation=operation)
+    rows = [i for i in load_kb(kb).incidents if where.matches(i, red_line=False)]
+    rows.sort(key=lambda i: (i.start, i.id))
+    if json_out:
+        emit_json([i.model_dump(mode="json", exclude_defaults=True) for i in rows])
+        return
+    table = Table(title=f"Incidents ({len(rows)})")
+    for column in ("id", "start", "operation", "responsible", "victims"):
+        table.add_column(column)
+    for i in rows:
+        responsible_states = sorted({f"{a.to} ({a.confidence})" for a in i.attributions})
+        victims = sorted({t.country for t in i.targets})
+        table.add_row(i.id, i.start, ", ".join(i.operation), ", ".join(responsible_states),
+                      ", ".join(victims))
+    out.print(table)
+
+
+@app.command()
+def incident(incident_id: str, kb: KbOption = None, json_out: JsonOption = False) -> None:
+    """Show one incident: what happened, to whom, who is held responsible, responses, sources."""
+    base = load_kb(kb)
+    item = base.incident_by_id.get(incident_id)
+    if item is None:
+        fail(_one_line(f"unknown incident {incident_id!r}; see `normwatch incidents`"))
+    if json_out:
+        emit_json(item.model_dump(mode="json", exclude_defaults=True))
+        return
+    out.print(f"[bold]{escape(item.name)}[/] ({item.id}), {item.start}{' to ' + item.end if item.end else ''}")
+    out.print(f"operation: {', '.join(item.operation)}")
+    if item.summary:
+        out.print(escape(item.summary))
+    targets = Table(title="Targets")
+    for column in ("country", "sector", "entity"):
+        targets.add_column(column)
+    for t in item.targets:
+        targets.add_row(t.country, t.sector, escape(t.entity or ""))
+    out.print(targets)
+    if item.attributions:
+        attributions = Table(title="Attributions")
+        for column in ("to", "by", "kind", "confidence", "date"):
+            attributions.add_column(column)
+        for a in item.attributions:
+            attributions.add_row(a.to, escape(", ".join(a.by)), a.kind, a.confidence, a.date or "")
+        out.print(attributions)
+    for actor in item.actors:
+        out.print(f"actor: {escape(actor.name)} ({actor.kind}{', ' + actor.state if actor.state else ''})")
+    effects = item.effects.model_dump(exclude_none=True)
+    if effects:
+        out.print("effects: " + ", ".join(f"{k}={v}" for k, v in effects.items()))
+    for r in item.responses:
+        out.print(f"response: {escape(r.by)} {r.kind}{' on ' + r.date if r.date else ''}")
+    for rel in item.related:
+        out.print(f"related: {rel.relation} {rel.id}")
+    for url in item.sources:
+        out.print(f"  source: {escape(url)}", highlight=False)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Any]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True, disable=not (enabled and err.is_terminal),
+    )
+    with progress:
+        task = progress.add_task("importing", total=None)
+        state = {"file": ""}
+
+        def step(file: str, done: int, total: int) -> None:
+            if file != state["file"]:
+                state["file"] = file
+                progress.update(task, description=f"importing {Path(file).name[:40]}",
+                                completed=0, total=total or None)
+            progress.update(task, completed=done)
+
+        yield step
+
+
+def _summary(result: Any, into: Path | None) -> dict[str, Any]:
+    report = result.report.as_dict()
+    return {
+        "incidents": len(result.incidents),
+        "groups": len(result.groups),
+        "into": str(into) if into else None,
+        "written": [str(p) for p in result.written],
+        "report": report,
+    }
+
+
+@app.command(name="import")
+def import_(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to import.")],
+    fmt: Annotated[
+        str, typer.Option("--format", help="auto|yaml|json|stix|csv|parquet|eurepoc|cfr|dcid")
+    ] = "auto",
+    into: Annotated[
+        Path | None,
+        typer.Option("--into", help="Folder to write the incidents into (one YAML file each). "
+                                    "Without it, the input is only validated and mapped."),
+    ] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Import incidents (and groups) from YAML/JSON, STIX 2.1, CSV, Parquet, EuRepoC, CFR or DCID.
+
+    Everything is validated first; then every file is written, or none.
+    """
+    from normwatch.interchange import import_incidents
+
+    message = None
+    result = None
+    try:
+        big = len(paths) > 3 or any(p.is_file() and p.stat().st_size > 1_000_000 for p in paths)
+        with _progress(big and not json_out) as step:
+            result = import_incidents(paths, into=into, fmt=fmt, step=step)
+    except InputError as exc:
+        message = str(exc)
+    except (OSError, ValueError, RecursionError, MemoryError) as exc:
+        message = f"{paths[0] if paths else 'import'}: {type(exc).__name__}: {exc}"
+    if message is not None or result is None:
+        fail(_one_line(message or "import failed"))
+    summary = _summary(result, into)
+    if json_out:
+        emit_json(summary)
+        return
+    verb = f"imported into {escape(str(into))}" if into else "validated (nothing written; give --into DIR)"
+    out.print(f"[green]ok[/]: {summary['incidents']} incidents, {summary['groups']} groups {verb}")
+    report = summary["report"]
+    if report["rows"] != summary["incidents"] + summary["groups"]:
+        out.print(f"read {report['rows']} rows/objects, mapped {report['loaded']}")
+    for reason, count in report["skipped"].items():
+        out.print(f"  skipped {count}: {escape(reason)}", highlight=False)
+    for what, counts in report["unmapped"].items():
+        top = ", ".join(f"{escape(str(k))[:60]} ({v})" for k, v in list(counts.items())[:5])
+        more = f", … {len(counts) - 5} more" if len(counts) > 5 else ""
+        out.print(f"  not mapped, {escape(what)}: {top}{more}", highlight=False)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="stix|csv|json|jsonl|parquet|sqlite")],
+    out_path: Annotated[Path | None, typer.Option("--out", help="File to write (default: standard output).")] = None,
+    kb: KbOption = None,
+) -> None:
+    """Export the incident catalogue (STIX also carries groups, state bodies and states)."""
+    import sys
+
+    from normwatch.interchange import incidents_io, stix, tabular
+
+    formats = ("stix", "csv", "json", "jsonl", "parquet", "sqlite")
+    if fmt not in formats:
+        fail(_one_line(f"--format: {fmt!r} is not one of {', '.join(formats)}"))
+    if fmt in ("parquet", "sqlite") and out_path is None:
+        fail(f"--format {fmt} needs --out FILE")
+    base = load_kb(kb)
+    if fmt == "sqlite":
+        from normwatch.analysis.catalog import Catalog
+        from normwatch.engine.rules import shipped_rules
+        from normwatch.service.store import export_sqlite
+
+        assert out_path is not None
+        export_sqlite(out_path, catalog=Catalog(base, shipped_rules()))
+        out.print(f"wrote {out_path}")
+        return
+    records = sorted(base.incidents, key=lambda i: i.id)
+    message = None
+    try:
+        if fmt == "parquet":
+            assert out_path is not None
+            out_path.parent.mkdir(parents=True, exist_ok=True)
+            handle, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", dir=out_path.parent)
+            os.close(handle)
+            try:
+                tabular.write_parquet(records, Path(tmp))
+                os.replace(tmp, out_path)
+            finally:
+                Path(tmp).unlink(missing_ok=True)
+        else:
+            if fmt == "stix":
+                bundle = stix.export_bundle(records, sorted(base.groups, key=lambda g: g.id),
+                                            sorted(base.bodies, key=lambda b: b.id), base.states)
+                text = stix.dump_bundle(bundle)
+            elif fmt == "csv":
+                text = tabular.dump_csv(records)
+            elif fmt == "json":
+                text = incidents_io.dump_json(records)
+            else:
+                text = incidents_io.dump_jsonl(records)
+            if out_path is None:
+                sys.stdout.write(text)
+            else:
+                _write_atomic(out_path, text.encode("utf-8"))
+    except (OSError, ValueError) as exc:
+        message = f"export: {type(exc).__name__}: {exc}"
+    if message:
+        fail(_one_line(message))
+    if out_path is not None:
+        err.print(f"[green]ok[/]: {len(records)} incidents written to {escape(str(out_path))} ({fmt})")

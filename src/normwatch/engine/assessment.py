@@ -1,0 +1,224 @@
+"""The assessment engine, per incident: the reference evaluator behind Contract 3.
+
+For one incident it derives facts, evaluates every rule in three-valued logic, and
+returns the ``normwatch assess --json`` document with the reasons behind each answer.
+The vectorised evaluator (:mod:`normwatch.engine.columnar`) must give the same verdicts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from normwatch.engine.cel import Fact
+from normwatch.engine.facts import base_facts
+from normwatch.engine.intensity import from_facts, intensity
+from normwatch.engine.responsibility import Responsible, responsible_states
+from normwatch.engine.rules import LAW_QUESTIONS, Clause, NormRule, RuleSet, Verdict, expression
+from normwatch.knowledge.commitments import commitment_status
+from normwatch.knowledge.dates import earliest, latest
+from normwatch.knowledge.load import KnowledgeBase
+from normwatch.knowledge.models import Incident
+
+
+def derive(incident: Incident, rules: RuleSet) -> dict[str, Fact]:
+    """Base facts plus the derived facts of ``rules``, in order."""
+    facts = base_facts(incident)
+    add_derived(facts, rules)
+    return facts
+
+
+def add_derived(facts: dict[str, Fact], rules: RuleSet) -> None:
+    """Evaluate the derived facts into ``facts`` (three-valued)."""
+    for item in rules.derived:
+        facts[item.name] = expression(item.when).evaluate(facts)
+
+
+def _missing(text: str, facts: dict[str, Fact], derived: dict[str, str]) -> list[str]:
+    """The unknown base facts behind an undecided expression (derived facts expanded)."""
+    found: set[str] = set()
+    todo = [n for n in expression(text).names if facts.get(n) is None]
+    while todo:
+        name = todo.pop()
+        if name in derived:
+            todo += [n for n in expression(derived[name]).names if facts.get(n) is None and n not in found]
+        found.add(name)
+    return sorted(n for n in found if n not in derived) or sorted(found)
+
+
+def _clauses(
+    clauses: list[Clause] | tuple[Clause, ...], facts: dict[str, Fact], rules: RuleSet
+) -> tuple[bool | None, list[str], list[str]]:
+    """Kleene OR of clauses; the reasons of those that hold, and notes on unknown ones."""
+    derived = {d.name: d.when for d in rules.derived}
+    held, unknown = [], []
+    for clause in clauses:
+        value = expression(clause.when).evaluate(facts)
+        if value:
+            held.append(f"{clause.reason} [rule: {clause.when.strip()}]")
+        elif value is None:
+            missing = ", ".join(_missing(clause.when, facts, derived)) or "a fact"
+            unknown.append(f"cannot tell whether {clause.reason}: unknown {missing}")
+    if held:
+        return True, held, unknown
+    return (None if unknown else False), held, unknown
+
+
+def _and(a: bool | None, b: bool | None) -> bool | None:
+    if a is False or b is False:
+        return False
+    return None if a is None or b is None else True
+
+
+def norm_verdict(
+    rule: NormRule, addresses: str, rules: RuleSet, facts: dict[str, Fact], basis: list[str]
+) -> tuple[Verdict, list[str]]:
+    """One norm's verdict for one incident, with its reasons."""
+    engaged, held, unknown = _clauses(rule.engaged, facts, rules)
+    default = rules.responsibility[addresses]
+    breach_text = rule.breach or default.breach
+    possible_text = rule.possible or default.possible
+    breach = _and(engaged, expression(breach_text).evaluate(facts))
+    possible = _and(engaged, expression(possible_text).evaluate(facts))
+    if breach is True:
+        reason = rule.breach_reason or default.breach_reason
+        return "breach", [*held, f"{reason} [rule: {breach_text}]", *basis]
+    if possible is True:
+        reason = rule.possible_reason or default.possible_reason
+        return "possible", [*held, f"{reason} [rule: {possible_text}]", *basis]
+    if engaged is False:
+        return "not-engaged", [rule.not_engaged]
+    if engaged is True:
+        nobody = "no actor the norm addresses is held responsible with any confidence"
+        return "undetermined", [*held, nobody]
+    return "undetermined", unknown
+
+
+def _addresses(kb: KnowledgeBase, norm_id: str) -> str:
+    framework = kb.framework_of[norm_id]
+    return "all-actors" if "non-state-actors" in framework.addresses else "states"
+
+
+def _eu_victim(kb: KnowledgeBase, incident: Incident) -> bool:
+    eu = kb.organisation_by_id.get("eu")
+    if eu is None:
+        return False
+    start = earliest(incident.start)
+    victims = {t.country for t in incident.targets}
+    return any(
+        m.state in victims
+        and earliest(m.joined) <= start
+        and (m.left is None or latest(m.left) >= start)
+        for m in eu.members
+    )
+
+
+def law_answers(rules: RuleSet, facts: dict[str, Fact]) -> dict[str, tuple[str, list[str]]]:
+    """Each legal question's answer (yes, possible, no, undetermined) with reasons."""
+    answers: dict[str, tuple[str, list[str]]] = {}
+    for q in rules.law:
+        yes, yes_held, yes_unknown = _clauses(q.yes_when, facts, rules)
+        settled_no, no_held, _ = _clauses(q.no_when, facts, rules)
+        possible, pos_held, pos_unknown = _clauses(q.possible_when, facts, rules)
+        cite = f" ({q.rule})"
+        if yes:
+            answers[q.id] = ("yes", [r + cite for r in yes_held])
+        elif settled_no:
+            answers[q.id] = ("no", [r + cite for r in no_held])
+        elif possible:
+            answers[q.id] = ("possible", [r + cite for r in pos_held] + yes_unknown)
+        elif yes is False and possible is False:
+            answers[q.id] = ("no", [q.no_reason + cite])
+        else:
+            answers[q.id] = ("undetermined", yes_unknown + pos_unknown)
+    return answers
+
+
+def inject_law(facts: dict[str, Fact], answers: dict[str, tuple[str, list[str]]]) -> None:
+    """Expose the law answers to later rules as law_<q>_yes / law_<q>_possible facts."""
+    for q in LAW_QUESTIONS:
+        answer = answers[q][0]
+        facts[f"law_{q}_yes"] = None if answer == "undetermined" else answer == "yes"
+        facts[f"law_{q}_possible"] = None if answer == "undetermined" else answer in ("yes", "possible")
+
+
+def red_line(rules: RuleSet, facts: dict[str, Fact]) -> tuple[bool | None, list[str]]:
+    value, held, unknown = _clauses(rules.red_line, facts, rules)
+    return value, held or unknown
+
+
+def duration_days(incident: Incident) -> float | None:
+    if incident.end is None:
+        return None
+    return float((latest(incident.end) - earliest(incident.start)).days + 1)
+
+
+def _responsible_json(items: list[Responsible]) -> list[dict[str, str]]:
+    return [{"state": r.state, "confidence": r.confidence, "basis": r.basis} for r in items]
+
+
+def assess(incident: Incident, kb: KnowledgeBase, rules: RuleSet) -> dict[str, Any]:
+    """The Contract 3 assessment of one incident."""
+    facts = derive(incident, rules)
+    responsible = responsible_states(incident)
+    basis = [f"responsibility: {r.basis}" for r in responsible]
+    if facts["non_state_actor"]:
+        non_state = ("criminal", "hacktivist", "private-company")
+        names = ", ".join(a.name for a in incident.actors if a.kind in non_state)
+        basis.append(f"non-state actor(s) named: {names}")
+    line, line_reasons = red_line(rules, facts)
+    facts["red_line"] = line is True
+    tolerated = expression(rules.tolerated.when).evaluate(facts) is True
+    norms: list[dict[str, Any]] = []
+    for norm_id in kb.norms:
+        rule = rules.norms.get(norm_id)
+        if rule is None:
+            missing = ["no rule is written for this norm yet"]
+            norms.append({"id": norm_id, "verdict": "undetermined", "reasons": missing})
+            continue
+        verdict, reasons = norm_verdict(rule, _addresses(kb, norm_id), rules, facts, basis)
+        norms.append({"id": norm_id, "verdict": verdict, "reasons": reasons})
+    answers = law_answers(rules, facts)
+    inject_law(facts, answers)
+    facts["eu_victim"] = _eu_victim(kb, incident)
+    on = earliest(incident.start)
+    breached = []
+    for r in responsible:
+        if r.confidence != "high":
+            continue
+        for item in norms:
+            if item["verdict"] != "breach":
+                continue
+            status = commitment_status(kb, r.state, item["id"], on)
+            for c in status.via:
+                breached.append({"state": r.state, "norm": item["id"], "instrument": c.instrument})
+    options = []
+    for option in rules.responses:
+        if expression(option.when).evaluate(facts):
+            options.append({"id": option.id, "kind": option.kind, "reasons": [option.reason]})
+    return {
+        "incident": incident.id,
+        "responsible": _responsible_json(responsible),
+        "red_line": line is True,
+        "red_line_reasons": line_reasons,
+        "tolerated_espionage": tolerated,
+        "norms": norms,
+        "law": {q: answers[q][0] for q in LAW_QUESTIONS},
+        "law_reasons": {q: answers[q][1] for q in LAW_QUESTIONS},
+        "commitments_breached": breached,
+        "intensity": intensity(from_facts(facts, duration_days(incident))),
+        "response_options": options,
+    }
+
+
+def assessment_document(
+    incidents: list[Incident], kb: KnowledgeBase, rules: RuleSet
+) -> dict[str, Any]:
+    """The whole ``normwatch assess --json`` document."""
+    return {
+        "kb_version": kb.version,
+        "rules_version": rules.version,
+        "assessments": [assess(i, kb, rules) for i in incidents],
+    }
+
+
+__all__ = ["assess", "assessment_document", "derive", "norm_verdict", "law_answers"]

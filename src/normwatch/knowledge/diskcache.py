@@ -1,0 +1,68 @@
+"""An on-disk cache of parsed knowledge bases and compiled rules, for a fast cold start.
+
+Entries are keyed by a digest of the source files' contents, so an edited file is never
+served stale. Set ``NORMWATCH_CACHE=off`` to disable, or to a folder to move it. Any
+failure to read or write the cache is ignored: it only ever saves time.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any
+
+_FORMAT = "1"
+
+
+def _folder() -> Path | None:
+    setting = os.environ.get("NORMWATCH_CACHE", "")
+    if setting.lower() in ("off", "0", "no"):
+        return None
+    if setting:
+        return Path(setting)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "normwatch"
+
+
+def code_key(*modules: str) -> str:
+    """A digest of the named normwatch modules' source (paths below the package, such as
+    ``engine/rules``): a cached object built by other code (a model gained a field, say)
+    must not be served."""
+    import hashlib
+
+    digest = hashlib.sha256(_FORMAT.encode())
+    package = Path(__file__).parent.parent
+    for name in modules:
+        try:
+            digest.update((package / f"{name}.py").read_bytes())
+        except OSError:
+            digest.update(name.encode())
+    return digest.hexdigest()[:16]
+
+
+def load(kind: str, key: str) -> Any | None:
+    """The cached object for (kind, key), or None."""
+    folder = _folder()
+    if folder is None:
+        return None
+    try:
+        with open(folder / f"{kind}-{_FORMAT}-{key}.pickle", "rb") as handle:
+            return pickle.load(handle)  # noqa: S301 - our own files, keyed by content digest
+    except Exception:  # noqa: BLE001 - a broken cache entry is just a miss
+        return None
+
+
+def save(kind: str, key: str, value: Any) -> None:
+    """Store an object for (kind, key); written atomically, errors ignored."""
+    folder = _folder()
+    if folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".tmp") as handle:
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(handle.name, folder / f"{kind}-{_FORMAT}-{key}.pickle")
+    except Exception:  # noqa: BLE001
+        return

@@ -1,0 +1,1 @@
+"""Figures and reports (Markdown, HTML, PDF) built from the analysis layer."""

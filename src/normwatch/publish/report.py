@@ -1,0 +1,729 @@
+"""Printable reports on an incident, a state, a bloc, a norm or the whole catalogue.
+
+A report is built once as a :class:`Report` (headings, paragraphs, tables, figures and
+links, plus the ``numbers`` quoted in its text) and rendered to Markdown, HTML or PDF.
+Every number comes from :mod:`normwatch.analysis.analytics` or the engine, never typed in. Each
+rendering is self-contained: figures are embedded (base64 PNG in Markdown and HTML, images
+in the PDF), sources are links, and the header names the knowledge-base version, the latest
+date it records and the rules version.
+
+PDF: written with fpdf2 (pure Python, installs from PyPI alone) using the DejaVu Sans font
+that matplotlib ships, so any Unicode name prints.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+from matplotlib.figure import Figure
+
+from normwatch.analysis import analytics as an
+from normwatch.analysis.brief import precedents
+from normwatch.engine.rules import RuleSet, shipped_rules
+from normwatch.knowledge.countries import country_name
+from normwatch.knowledge.dates import earliest
+from normwatch.knowledge.load import KnowledgeBase
+from normwatch.publish import plots
+
+Format = Literal["md", "html", "pdf"]
+KINDS = ("incident", "state", "bloc", "norm", "catalogue")
+
+
+class ReportError(ValueError):
+    """A report that cannot be made: unknown subject or kind."""
+
+
+# --- the document model --------------------------------------------------------------------
+
+
+@dataclass
+class Heading:
+    text: str
+    level: int = 2
+
+
+@dataclass
+class Paragraph:
+    text: str
+
+
+@dataclass
+class Bullets:
+    items: list[tuple[str, str | None]]
+    """Each item: its text and an optional link."""
+
+
+@dataclass
+class Table:
+    columns: list[str]
+    rows: list[list[str]]
+    caption: str = ""
+    widths: list[float] | None = None
+    """Relative column widths for the PDF."""
+
+
+@dataclass
+class Image:
+    key: str
+    caption: str
+    png: bytes
+    svg: str
+    ratio: float = 0.6
+    """Height over width."""
+
+
+Block = Heading | Paragraph | Bullets | Table | Image
+
+
+@dataclass
+class Report:
+    """A report, ready to render: its blocks and the numbers its text quotes."""
+
+    kind: str
+    subject: str
+    title: str
+    kb_version: str
+    kb_as_of: str
+    rules_version: str
+    generated: str
+    blocks: list[Block] = field(default_factory=list)
+    numbers: dict[str, Any] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)
+
+    def add(self, *blocks: Block) -> None:
+        self.blocks.extend(blocks)
+
+    def figure(self, key: str, caption: str, fig: Figure) -> None:
+        width, height = fig.get_size_inches()
+        self.blocks.append(Image(key, caption, plots.png_bytes(fig, dpi=130), plots.svg_text(fig),
+                                 float(height / width)))
+
+    @property
+    def images(self) -> list[Image]:
+        return [b for b in self.blocks if isinstance(b, Image)]
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.0f}%"
+
+
+def table_of(df: pl.DataFrame, columns: list[str] | None = None, caption: str = "",
+             rename: dict[str, str] | None = None, widths: list[float] | None = None) -> Table:
+    """A report table from a DataFrame (selected columns, values as text)."""
+    cols = columns or df.columns
+    names = [(rename or {}).get(c, c.replace("_", " ")) for c in cols]
+    rows = [[an.cell_text(row[c]) for c in cols] for row in df.select(cols).iter_rows(named=True)]
+    return Table(names, rows, caption, widths)
+
+
+def _new(kb: KnowledgeBase, rules: RuleSet, kind: str, subject: str, title: str, on: dt.date) -> Report:
+    as_of = an.kb_as_of(kb)
+    return Report(kind, subject, title, kb.version, as_of.isoformat() if as_of else "n/a",
+                  rules.version, on.isoformat())
+
+
+def _sources(report: Report, urls: list[str]) -> None:
+    seen = list(dict.fromkeys(urls))
+    report.sources = seen
+    report.add(Heading("Sources"), Bullets([(url, url) for url in seen]))
+
+
+# --- incident ------------------------------------------------------------------------------
+
+
+def incident_report(kb: KnowledgeBase, incident_id: str, rules: RuleSet | None = None,
+                    on: dt.date | None = None) -> Report:
+    """One incident: what happened, who is held responsible, the verdicts, responses, sources."""
+    ruleset = rules or shipped_rules()
+    incident = kb.incident_by_id.get(incident_id)
+    if incident is None:
+        raise ReportError(f"unknown incident {incident_id!r}; see `normwatch incidents`")
+    day = on or dt.date.today()
+    a = an.assessments(kb, ruleset)[incident.id]
+    row = an.incident_table(kb, ruleset).filter(pl.col("id") == incident.id).row(0, named=True)
+    report = _new(kb, ruleset, "incident", incident.id, f"Incident report: {incident.name}", day)
+    breach = [n for n in a["norms"] if n["verdict"] == "breach"]
+    possible = [n for n in a["norms"] if n["verdict"] == "possible"]
+    report.numbers = {
+        "intensity": a["intensity"], "red_line": a["red_line"], "norms_breach": len(breach),
+        "norms_possible": len(possible), "commitments_breached": len(a["commitments_breached"]),
+        "responses": len(incident.responses), "attributions": len(incident.attributions),
+        "attribution_delay_days": row["attribution_delay_days"], "sources": len(incident.sources),
+    }
+    who = "; ".join(f"{country_name(r['state'])} ({r['state']}, {r['confidence']} confidence)"
+                    for r in a["responsible"]) or "no state is held responsible"
+    delay = (f"The first dated government attribution came {row['attribution_delay_days']} days after the "
+             f"start ({an.cell_text(row['first_government_attribution'])}, "
+             f"by {an.cell_text(row['first_attributed_by'])})."
+             if row["attribution_delay_days"] is not None else "No dated government attribution is recorded.")
+    report.add(
+        Paragraph(incident.summary or ""),
+        Heading("Assessment at a glance"),
+        Bullets([
+            (f"Started {incident.start}" + (f", ended {incident.end}" if incident.end else ""), None),
+            (f"Operation: {', '.join(incident.operation)}", None),
+            (f"Responsible: {who}", None),
+            (f"Red line crossed: {an.cell_text(a['red_line'])}"
+             + (f" — {'; '.join(a['red_line_reasons'])}" if a["red_line"] else ""), None),
+            (f"Tolerated espionage: {an.cell_text(a['tolerated_espionage'])}", None),
+            (f"Intensity: {a['intensity']} / 10", None),
+            (f"Norms breached: {len(breach)}; possibly breached: {len(possible)}; "
+             f"commitments of the responsible state broken: {len(a['commitments_breached'])}", None),
+            (delay, None),
+        ]),
+        Heading("Targets"),
+        Table(["country", "sector", "entity"],
+              [[f"{country_name(t.country)} ({t.country})", t.sector, t.entity or ""] for t in incident.targets]),
+        Heading("Responsibility"),
+        Table(["state", "confidence", "basis"],
+              [[r["state"], r["confidence"], r["basis"]] for r in a["responsible"]],
+              widths=[1, 1, 6]),
+        Table(["to", "by", "kind", "confidence", "date"],
+              [[x.to, ", ".join(x.by), x.kind, x.confidence, x.date or ""] for x in incident.attributions],
+              caption="Attributions recorded"),
+        Heading("Norms engaged"),
+        Table(["norm", "title", "verdict", "why"],
+              [[n["id"], kb.norms[n["id"]].title, n["verdict"], n["reasons"][0] if n["reasons"] else ""]
+               for n in breach + possible], widths=[1.4, 2.2, 0.9, 5]),
+        Table(["state", "norm", "instrument"],
+              [[c["state"], c["norm"], c["instrument"]] for c in a["commitments_breached"]],
+              caption="Commitments broken (the state had committed to the norm on the incident's date)"),
+        Heading("International law"),
+        Table(["question", "answer", "why"],
+              [[q, v, "; ".join(a["law_reasons"][q])[:400]] for q, v in a["law"].items()], widths=[1.2, 1, 6]),
+        Heading("Responses"),
+        Table(["by", "kind", "date"], [[r.by, r.kind, r.date or ""] for r in incident.responses]),
+    )
+    start = earliest(incident.start)
+    events = sorted(
+        [(earliest(x.date), "attribution", f"{', '.join(x.by)} → {x.to} ({x.kind})")
+         for x in incident.attributions if x.date]
+        + [(earliest(r.date), "response", f"{r.by}: {r.kind}") for r in incident.responses
+           if r.date and not (r.kind == "attribution" and any(
+               x.date == r.date and r.by in x.by for x in incident.attributions))],
+        key=lambda e: e[0],
+    )
+    report.figure("chronology", "Attributions and responses over time, from the incident's start (black line).",
+                  plots.incident_chronology(events, start, f"{incident.name}: attributions and responses"))
+    states = [r["state"] for r in a["responsible"]]
+    if states:
+        related = an.incident_table(kb, ruleset).filter(
+            pl.col("responsible").list.eval(pl.element().is_in(states)).list.any())
+        report.figure("timeline", f"Incidents attributed to {', '.join(states)} in the catalogue.",
+                      plots.timeline(related, title=f"Incidents attributed to {', '.join(states)}"))
+    similar = precedents(incident, kb)
+    report.add(Heading("Similar incidents in the catalogue"),
+               Table(["incident", "start", "similarity", "responses"],
+                     [[p["incident"], p["start"], f"{p['similarity']:.2f}",
+                       ", ".join(f"{r['kind']} by {r['by']}" for r in p["responses"]) or "none"]
+                      for p in similar], widths=[2, 1, 1, 5]))
+    _sources(report, list(incident.sources))
+    return report
+
+
+# --- state ---------------------------------------------------------------------------------
+
+
+def state_report(kb: KnowledgeBase, iso3: str, rules: RuleSet | None = None,
+                 on: dt.date | None = None) -> Report:
+    """A state's scorecard: commitments, conduct, incidents suffered, responses."""
+    ruleset = rules or shipped_rules()
+    day = on or dt.date.today()
+    try:
+        card = an.scorecard(kb, iso3, ruleset, day)
+    except ValueError as exc:
+        raise ReportError(str(exc)) from None
+    s = card["summary"].row(0, named=True)
+    code, name = s["state"], s["name"]
+    report = _new(kb, ruleset, "state", code, f"State scorecard: {name} ({code})", day)
+    report.numbers = {k: v for k, v in s.items() if isinstance(v, int)}
+    report.add(
+        Paragraph(
+            f"{name} holds {s['commitments']} recorded commitments, {s['committed_on_date']} of them binding or "
+            f"joined on {day.isoformat()}. The catalogue attributes {s['attributed']} incidents to it "
+            f"({s['attributed_high']} with high, {s['attributed_medium']} with medium and {s['attributed_low']} "
+            f"with low confidence); {s['red_line_attributed']} of them crossed a red line. They carry "
+            f"{s['breach_findings']} breach verdicts on {s['norms_breached']} norms: {s['own_commitment_breaches']} "
+            f"broke {name}'s own commitments and {s['other_breaches']} concern norms it had not committed to "
+            f"(or attributions below high confidence). {name} was a target in {s['suffered']} incidents; it made "
+            f"{s['responses_made']} responses (itself or through an organisation it belonged to) and the "
+            f"incidents attributed to it drew {s['responses_received']} responses."
+        ),
+        Heading("Commitments over time"),
+        table_of(card["commitments"], ["instrument", "kind", "signed", "joined", "in_force", "committed_from",
+                                       "committed_on_date"],
+                 rename={"joined": "joined/ratified", "committed_on_date": f"on {day.isoformat()}"}),
+    )
+    report.figure("commitments", f"{name}'s commitments: from the day each first bound it (hatched: signed only).",
+                  plots.commitments_gantt(card["commitments"], f"Commitments of {name}", day))
+    report.add(Heading("Memberships"), table_of(card["memberships"], ["organisation", "name", "joined", "left"]))
+    report.add(Heading("Incidents attributed to it"))
+    attributed = card["attributed"]
+    if attributed.height:
+        per_year = (an.responsibility_table(kb, ruleset).filter(pl.col("state") == code)
+                    .group_by("year", "confidence").agg(incidents=pl.len()))
+        report.figure("attributed", f"Incidents attributed to {name} per year, by confidence.",
+                      plots.stacked_years(per_year, "confidence", f"Incidents attributed to {name}, by confidence",
+                                          colors=plots.CONFIDENCE_COLORS))
+    report.add(
+        table_of(attributed, ["incident", "start", "confidence", "red_line", "breach", "own_commitment"],
+                 rename={"breach": "norms breached", "own_commitment": "of its own commitments"},
+                 widths=[2.3, 1.3, 1.3, 0.8, 3.3, 2.4]),
+        Heading("Norms breached"),
+        table_of(card["norms"], ["norm", "breaches", "own_commitment", "other", "high_confidence"],
+                 caption="Breach verdicts in incidents attributed to it: own commitment (committed on the "
+                         "incident's date, high confidence) and other."),
+    )
+    breaches = an.breach_table(kb, ruleset).filter(pl.col("state") == code)
+    if breaches.filter(pl.col("verdict") == "breach").height:
+        report.figure("heatmap", f"Norms breached in incidents attributed to {name} (high confidence).",
+                      plots.heatmap(breaches, title=f"Norms breached: {name}"))
+    edges = an.victim_edges(kb, ruleset).filter((pl.col("responsible") == code) | (pl.col("victim") == code))
+    if edges.height:
+        report.figure("network", f"Who {name} targeted and who targeted it.",
+                      plots.network(edges, title=f"{name}: responsible → victim"))
+    report.add(
+        Heading("Incidents it suffered"),
+        table_of(card["suffered"], ["incident", "start", "responsible", "red_line", "sectors"]),
+        Heading("Responses it made"),
+        table_of(card["responses_made"], ["incident", "kind", "date", "via", "against"]),
+        Heading("Responses to incidents attributed to it"),
+        table_of(card["responses_received"].group_by("by", "kind").agg(responses=pl.len())
+                 .sort(["responses", "by"], descending=[True, False]), ["by", "kind", "responses"]),
+    )
+    ids = set(attributed["incident"].to_list()) | set(card["suffered"]["incident"].to_list())
+    urls = [c for c in card["commitments"]["source"].to_list()]
+    urls += [u for i in kb.incidents if i.id in ids for u in i.sources]
+    _sources(report, urls)
+    return report
+
+
+# --- bloc ----------------------------------------------------------------------------------
+
+
+def bloc_report(kb: KnowledgeBase, name: str, rules: RuleSet | None = None, on: dt.date | None = None,
+                since: dt.date | None = None) -> Report:
+    """A bloc compared with Paris Call supporters and absentees: conduct, commitments, votes."""
+    ruleset = rules or shipped_rules()
+    day = on or dt.date.today()
+    try:
+        bloc = an.parse_bloc(kb, name)
+    except an.UnknownBloc as exc:
+        raise ReportError(str(exc)) from None
+    others = [b for b in ("paris-call", "paris-call-absentees") if b != bloc.name]
+    comparison = an.bloc_comparison(kb, [bloc, *others], day, ruleset, since)
+    mine = comparison.row(0, named=True)
+    members = an.bloc_members(kb, bloc, day)
+    report = _new(kb, ruleset, "bloc", bloc.name, f"Bloc report: {bloc.name}", day)
+    report.numbers = {k: v for k, v in mine.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+    period = f" since {since.isoformat()}" if since else ""
+    report.add(Paragraph(
+        f"On {day.isoformat()} the bloc has {mine['members']} members. Counting a state only while it was a "
+        f"member on the incident's date, {mine['incidents_attributed']} incidents{period} are attributed to "
+        f"members ({mine['incidents_attributed_high']} with high confidence), {mine['red_line_incidents']} of "
+        f"them crossing a red line. They carry {mine['breach_findings']} breach findings on "
+        f"{mine['norms_breached']} norms, {mine['endorsed_breaches']} of them on norms the member had endorsed "
+        f"({_pct(mine['endorsed_share'])}). Paris Call coverage: {_pct(mine.get('coverage_paris_call'))}."
+    ))
+    report.add(Heading("Compared with Paris Call supporters and absentees"), table_of(
+        comparison, ["bloc", "members", "coverage_paris_call", "coverage_unga_70_237", "coverage_budapest",
+                     "incidents_attributed", "incidents_attributed_high", "red_line_incidents", "breach_findings",
+                     "endorsed_breaches"],
+        rename={"coverage_paris_call": "Paris Call", "coverage_unga_70_237": "UNGA 70/237",
+                "coverage_budapest": "Budapest", "incidents_attributed": "incidents",
+                "incidents_attributed_high": "high conf.", "red_line_incidents": "red line",
+                "breach_findings": "breaches", "endorsed_breaches": "of endorsed norms"},
+    ))
+    report.figure("blocs", "The bloc beside Paris Call supporters and absentees.", plots.bloc_bars(comparison))
+    vote_cols = [c for c in comparison.columns if c[:2].isdigit()]
+    report.add(Heading("Votes on the 2018 UNGA resolutions"), Paragraph(
+        "Resolution 73/27 (Russian-sponsored, creating the OEWG) and 73/266 (US-sponsored, a sixth GGE). "
+        "Rice index: |yes − no| / (yes + no); agreement index (Hix, Noury and Roland): "
+        "(max − ½·(others)) / votes cast, abstentions counted; both 1 when every member voted alike."
+    ), table_of(comparison.select("bloc", *vote_cols), ["bloc", *vote_cols]))
+    report.add(Heading("Members"), table_of(members, caption=f"Members on {day.isoformat()}"))
+    resp = an.responsibility_table(kb, ruleset)
+    if since:
+        resp = resp.filter(pl.col("start_date") >= since)
+    keep = [bloc.members(kb, d).__contains__(s) for s, d in zip(resp["state"], resp["start_date"], strict=True)]
+    attributed = resp.filter(pl.Series(keep, dtype=pl.Boolean))
+    ids = attributed["incident"].unique().to_list()
+    incidents = an.incident_table(kb, ruleset).filter(pl.col("id").is_in(ids))
+    if incidents.height:
+        report.figure("timeline", "Incidents attributed to members (membership on the incident's date).",
+                      plots.timeline(incidents, title=f"Incidents attributed to members of {bloc.name}"))
+        breaches = an.breach_table(kb, ruleset).join(
+            attributed.select("incident", "state").unique(), on=["incident", "state"], how="semi")
+        if breaches.filter(pl.col("verdict") == "breach").height:
+            report.figure("heatmap", "Norms breached by members (high-confidence attribution).",
+                          plots.heatmap(breaches, title=f"Norms breached by members of {bloc.name}"))
+    report.add(Heading("Incidents attributed to members"), table_of(
+        attributed.sort("start_date", "incident"), ["incident", "state", "confidence", "start", "red_line"]))
+    urls: list[str] = []
+    if bloc.kind == "organisation":
+        urls += kb.organisation_by_id[bloc.ref].sources
+    if bloc.kind == "vote":
+        urls += next(r for r in kb.roll_calls if r.id == bloc.ref).sources
+    urls += [r.sources[0] for r in kb.roll_calls]
+    urls += [u for i in kb.incidents if i.id in set(ids) for u in i.sources]
+    _sources(report, urls)
+    return report
+
+
+# --- norm ----------------------------------------------------------------------------------
+
+
+def norm_report(kb: KnowledgeBase, norm_id: str, rules: RuleSet | None = None,
+                on: dt.date | None = None) -> Report:
+    """One norm across the catalogue: who breached it, when, and whether they had endorsed it."""
+    ruleset = rules or shipped_rules()
+    day = on or dt.date.today()
+    if norm_id not in kb.norms:
+        raise ReportError(f"unknown norm {norm_id!r}; see `normwatch norms`")
+    norm = kb.norms[norm_id]
+    framework = kb.framework_of[norm_id]
+    record = an.norm_record(kb, norm_id, ruleset)
+    counts = {r["verdict"]: r["incidents"] for r in record["counts"].iter_rows(named=True)}
+    carriers = [i.id for i in kb.instruments if framework.id in i.carries]
+    committed = len(set().union(*(an.committed_states(kb, i, day) for i in carriers))) if carriers else 0
+    report = _new(kb, ruleset, "norm", norm_id, f"Norm report: {norm_id} — {norm.title}", day)
+    states = record["states"]
+    report.numbers = {
+        "breach": counts.get("breach", 0), "possible": counts.get("possible", 0),
+        "not_engaged": counts.get("not-engaged", 0), "undetermined": counts.get("undetermined", 0),
+        "states_committed": committed,
+        "own_commitment": int(states["own_commitment"].sum()) if states.height else 0,
+    }
+    carried = (f"{committed} states are committed to it on {day.isoformat()} (through {', '.join(carriers)})."
+               if carriers else "No instrument in the knowledge base commits states to it.")
+    report.add(
+        Paragraph(f"{framework.name}, {norm.paragraph} (adopted {framework.adopted}). {norm.summary}"),
+        Paragraph(
+            f"Across the {sum(counts.values())} catalogue incidents the verdict is breach in "
+            f"{report.numbers['breach']}, possible in {report.numbers['possible']}, undetermined in "
+            f"{report.numbers['undetermined']} and not engaged in {report.numbers['not_engaged']}. {carried} "
+            f"Breaches by a state that had committed to it: {report.numbers['own_commitment']}."
+        ),
+    )
+    report.figure("years", "Incidents per year with a breach or possible verdict on this norm.",
+                  plots.norm_years(record["by_year"], f"{norm_id}: breach and possible verdicts per year"))
+    report.figure("states", "Per responsible state: breaches of its own commitment, other breaches, possible.",
+                  plots.state_bars(states, f"{norm_id}: who is held responsible"))
+    report.add(
+        Heading("Responsible states"),
+        table_of(states, ["state", "breach_high", "own_commitment", "possible", "any_verdict"],
+                 rename={"breach_high": "breach (high conf.)", "any_verdict": "all findings"}),
+        Heading("Incidents"),
+        table_of(record["verdicts"].filter(pl.col("verdict").is_in(["breach", "possible"])).sort("start"),
+                 ["incident", "start", "verdict", "responsible"]),
+    )
+    flagged = set(record["verdicts"].filter(pl.col("verdict").is_in(["breach", "possible"]))["incident"].to_list())
+    _sources(report, list(norm.sources) + [u for i in kb.incidents if i.id in flagged for u in i.sources])
+    return report
+
+
+# --- catalogue -----------------------------------------------------------------------------
+
+
+def catalogue_report(kb: KnowledgeBase, rules: RuleSet | None = None, on: dt.date | None = None) -> Report:
+    """The whole catalogue: the five plots, trends and the bloc comparison."""
+    ruleset = rules or shipped_rules()
+    day = on or dt.date.today()
+    report = _new(kb, ruleset, "catalogue", "all", "The normwatch catalogue: conduct, blocs and trends", day)
+    table = an.incident_table(kb, ruleset)
+    delays = an.attribution_delays(kb, ruleset)
+    summary = an.delay_summary(delays)
+    report.numbers = {
+        "incidents": table.height, "red_line": int(table["red_line"].sum()),
+        "attributed": int((table["responsible"].list.len() > 0).sum()),
+        "delay_incidents": summary["incidents"], "median_delay_days": summary.get("median_days"),
+    }
+    report.add(Paragraph(
+        f"{table.height} incidents, {report.numbers['attributed']} of them attributed to a state; "
+        f"{report.numbers['red_line']} crossed a red line. For {summary['incidents']} a dated government "
+        f"attribution is recorded; the median delay from the start was {summary.get('median_days', 0):.0f} days."
+    ))
+    for key, fig in plots.catalogue_figures(kb, ruleset, day).items():
+        report.figure(key, _CAPTIONS[key], fig)
+    report.figure("by_responsible", "Incidents per year by responsible state.",
+                  plots.stacked_years(an.per_year(kb, "responsible", ruleset), "responsible",
+                                      "Incidents per year by responsible state"))
+    report.figure("by_operation", "Incidents per year by operation type.",
+                  plots.stacked_years(an.per_year(kb, "operation", ruleset), "operation",
+                                      "Incidents per year by operation type"))
+    report.figure("by_sector", "Incidents per year by targeted sector.",
+                  plots.stacked_years(an.per_year(kb, "sector", ruleset), "sector",
+                                      "Incidents per year by targeted sector"))
+    report.figure("red_line_share", "Share of incidents crossing a red line, per year.",
+                  plots.red_line_trend(an.red_line_share(kb, ruleset)))
+    report.add(Heading("Blocs"), table_of(an.bloc_comparison(kb, an.DEFAULT_BLOCS, day, ruleset), [
+        "bloc", "members", "coverage_paris_call", "incidents_attributed", "incidents_attributed_high",
+        "red_line_incidents", "breach_findings", "endorsed_breaches"]))
+    report.add(Heading("Slowest and fastest official attributions"), table_of(
+        pl.concat([delays.head(5), delays.tail(5)]),
+        ["id", "start", "first_government_attribution", "first_attributed_by", "attribution_delay_days"]))
+    return report
+
+
+_CAPTIONS = {
+    "timeline": "Every incident by start date and responsible state; red crosses a red line, blue is tolerated "
+                "espionage; size is intensity.",
+    "heatmap": "Responsible states × norms breached (high-confidence attribution); in brackets, breaches of the "
+               "state's own commitments.",
+    "blocs": "Blocs compared: incidents attributed to members, red lines, breaches and Paris Call coverage.",
+    "delays": "Time from an incident's start to its first official (government) attribution.",
+    "network": "Responsible states to victim states; line width is the number of incidents.",
+}
+
+
+def build(kb: KnowledgeBase, kind: str, subject: str | None, rules: RuleSet | None = None,
+          on: dt.date | None = None, since: dt.date | None = None) -> Report:
+    """The report of ``kind`` (incident, state, bloc, norm, catalogue) on ``subject``."""
+    if kind not in KINDS:
+        raise ReportError(f"unknown report kind {kind!r}: use {', '.join(KINDS)}")
+    if kind == "catalogue":
+        return catalogue_report(kb, rules, on)
+    if not subject:
+        raise ReportError(f"a {kind} report needs a subject (an id)")
+    if kind == "incident":
+        return incident_report(kb, subject, rules, on)
+    if kind == "state":
+        return state_report(kb, subject, rules, on)
+    if kind == "bloc":
+        return bloc_report(kb, subject, rules, on, since)
+    return norm_report(kb, subject, rules, on)
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+
+def _meta(report: Report) -> str:
+    return (f"Knowledge base {report.kb_version} (latest recorded date {report.kb_as_of}); rules "
+            f"{report.rules_version}; generated {report.generated} by normwatch.")
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(report: Report) -> str:
+    """Markdown with figures embedded as base64 PNG data URIs."""
+    lines = [f"# {report.title}", "", f"*{_meta(report)}*", ""]
+    for block in report.blocks:
+        if isinstance(block, Heading):
+            lines += ["#" * block.level + " " + block.text, ""]
+        elif isinstance(block, Paragraph):
+            if block.text:
+                lines += [block.text, ""]
+        elif isinstance(block, Bullets):
+            lines += [f"- [{t}]({u})" if u else f"- {t}" for t, u in block.items] or ["- none"]
+            lines.append("")
+        elif isinstance(block, Table):
+            if block.caption:
+                lines += [f"*{block.caption}*", ""]
+            if not block.rows:
+                lines += ["(none)", ""]
+                continue
+            lines.append("| " + " | ".join(_md_cell(c) for c in block.columns) + " |")
+            lines.append("|" + "---|" * len(block.columns))
+            lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in block.rows]
+            lines.append("")
+        else:
+            data = base64.b64encode(block.png).decode()
+            lines += [f"![{block.caption}](data:image/png;base64,{data})", "", f"*Figure: {block.caption}*", ""]
+    return "\n".join(lines)
+
+
+_CSS = (
+    "body{font-family:'DejaVu Sans',system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;"
+    "line-height:1.45;color:#222}h1{font-size:1.6rem}h2{border-bottom:1px solid #ccc;font-size:1.2rem;"
+    "margin-top:2rem}table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0 1rem;width:100%}"
+    "th,td{border:1px solid #ddd;padding:.25rem .4rem;text-align:left;vertical-align:top}th{background:#f3f3f3}"
+    "figure{margin:1rem 0}figure img{max-width:100%}figcaption{font-size:.85rem;color:#555}"
+    ".meta{color:#666;font-size:.85rem}.caption{font-style:italic;font-size:.85rem}"
+    "@media print{body{max-width:none}figure,table{page-break-inside:avoid}}"
+)
+
+
+def to_html(report: Report) -> str:
+    """A self-contained HTML page (inline CSS, figures as base64 PNG)."""
+    e = html.escape
+    body = [f"<h1>{e(report.title)}</h1>", f"<p class=\"meta\">{e(_meta(report))}</p>"]
+    for block in report.blocks:
+        if isinstance(block, Heading):
+            body.append(f"<h{block.level}>{e(block.text)}</h{block.level}>")
+        elif isinstance(block, Paragraph):
+            if block.text:
+                body.append(f"<p>{e(block.text)}</p>")
+        elif isinstance(block, Bullets):
+            items = [f"<li><a href=\"{e(u)}\">{e(t)}</a></li>" if u else f"<li>{e(t)}</li>" for t, u in block.items]
+            body.append("<ul>" + "".join(items or ["<li>none</li>"]) + "</ul>")
+        elif isinstance(block, Table):
+            if block.caption:
+                body.append(f"<p class=\"caption\">{e(block.caption)}</p>")
+            if not block.rows:
+                body.append("<p>(none)</p>")
+                continue
+            head = "".join(f"<th>{e(c)}</th>" for c in block.columns)
+            rows = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in block.rows)
+            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+        else:
+            data = base64.b64encode(block.png).decode()
+            body.append(f"<figure id=\"fig-{e(block.key)}\"><img alt=\"{e(block.caption)}\" "
+                        f"src=\"data:image/png;base64,{data}\"><figcaption>{e(block.caption)}</figcaption></figure>")
+    return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{e(report.title)}</title><meta name=\"generator\" content=\"normwatch\">"
+            f"<meta name=\"kb-version\" content=\"{e(report.kb_version)}\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<style>{_CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+
+
+def _font_dir() -> Path:
+    import matplotlib
+
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
+def to_pdf(report: Report) -> bytes:
+    """An A4 PDF with the figures and clickable source links (fpdf2, DejaVu Sans)."""
+    from fpdf import FPDF
+    from fpdf.enums import WrapMode
+    from fpdf.fonts import FontFace
+
+    meta = _meta(report)
+
+    class _PDF(FPDF):
+        def footer(self) -> None:
+            self.set_y(-12)
+            self.set_font("DejaVu", size=7)
+            self.set_text_color(120)
+            self.cell(0, 5, f"normwatch · {report.kind} {report.subject} · kb {report.kb_version} · "
+                            f"page {self.page_no()}/{{nb}}", align="C")
+            self.set_text_color(0)
+
+    pdf = _PDF(format="A4")
+    pdf.set_title(report.title)
+    pdf.set_author("normwatch")
+    pdf.set_subject(meta)
+    pdf.set_creation_date(dt.datetime.fromisoformat(report.generated).replace(tzinfo=dt.UTC))
+    fonts = _font_dir()
+    pdf.add_font("DejaVu", "", str(fonts / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(fonts / "DejaVuSans-Bold.ttf"))
+    pdf.add_font("DejaVu", "I", str(fonts / "DejaVuSans-Oblique.ttf"))
+    pdf.set_margins(15, 15, 15)
+    pdf.set_auto_page_break(True, margin=16)
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 16)
+    pdf.multi_cell(0, 8, report.title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "I", 8)
+    pdf.set_text_color(90)
+    pdf.multi_cell(0, 4.5, meta, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0)
+    pdf.ln(3)
+    heading = FontFace(emphasis="BOLD", fill_color=(235, 235, 235))
+    for index, block in enumerate(report.blocks):
+        if isinstance(block, Heading):
+            following = report.blocks[index + 1] if index + 1 < len(report.blocks) else None
+            if pdf.will_page_break(16 + _needs(following, pdf.epw, pdf.eph)):
+                pdf.add_page()
+            pdf.ln(3)
+            pdf.set_font("DejaVu", "B", 13 if block.level <= 2 else 11)
+            pdf.multi_cell(0, 7, block.text, new_x="LMARGIN", new_y="NEXT")
+            pdf.set_draw_color(200)
+            pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
+            pdf.ln(2)
+        elif isinstance(block, Paragraph):
+            if block.text:
+                pdf.set_font("DejaVu", "", 9.5)
+                pdf.multi_cell(0, 5, block.text, new_x="LMARGIN", new_y="NEXT", align="L")
+                pdf.ln(2)
+        elif isinstance(block, Bullets):
+            pdf.set_font("DejaVu", "", 8.5 if any(u for _, u in block.items) else 9.5)
+            for text, url in block.items or [("none", None)]:
+                pdf.set_x(pdf.l_margin + 3)
+                if url:
+                    pdf.set_text_color(30, 80, 160)
+                    pdf.multi_cell(pdf.epw - 3, 4.2, f"• {text}", link=url, new_x="LMARGIN", new_y="NEXT",
+                                   align="L", wrapmode=WrapMode.CHAR)
+                    pdf.set_text_color(0)
+                else:
+                    pdf.multi_cell(pdf.epw - 3, 5, f"• {text}", new_x="LMARGIN", new_y="NEXT", align="L")
+            pdf.ln(2)
+        elif isinstance(block, Table):
+            if block.caption:
+                pdf.set_font("DejaVu", "I", 8)
+                pdf.multi_cell(0, 4.5, block.caption, new_x="LMARGIN", new_y="NEXT")
+            if not block.rows:
+                pdf.set_font("DejaVu", "", 8.5)
+                pdf.multi_cell(0, 5, "(none)", new_x="LMARGIN", new_y="NEXT")
+                pdf.ln(1)
+                continue
+            pdf.set_font("DejaVu", "", 7 if len(block.columns) > 6 else 7.5)
+            widths = block.widths or _widths(block)
+            with pdf.table(col_widths=tuple(widths), headings_style=heading, line_height=3.8,
+                           text_align="LEFT", padding=1, borders_layout="HORIZONTAL_LINES") as table:
+                table.row(block.columns)
+                for row in block.rows:
+                    table.row([c[:600] for c in row])
+            pdf.ln(2)
+        else:
+            buf = io.BytesIO(block.png)
+            width, height = _image_size(block, pdf.epw, pdf.eph)
+            if pdf.will_page_break(height + 10):
+                pdf.add_page()
+            pdf.image(buf, x=pdf.l_margin + (pdf.epw - width) / 2, w=width, h=height)
+            pdf.set_font("DejaVu", "I", 8)
+            pdf.multi_cell(0, 4.5, f"Figure: {block.caption}", new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(3)
+    return bytes(pdf.output())
+
+
+def _image_size(image: Image, epw: float, eph: float) -> tuple[float, float]:
+    """Width and height (mm) of a figure in the PDF: full width, at most a page high."""
+    width, height = epw, epw * image.ratio
+    limit = eph - 14
+    if height > limit:
+        height, width = limit, limit / image.ratio
+    return width, height
+
+
+def _needs(block: Block | None, epw: float, eph: float) -> float:
+    """Room (mm) to keep below a heading so that it is not left alone at a page's foot."""
+    if isinstance(block, Image):
+        return _image_size(block, epw, eph)[1] + 6
+    if isinstance(block, Table):
+        return 12 + 5 * min(len(block.rows), 3)
+    return 14
+
+
+def _widths(table: Table) -> list[float]:
+    """Column widths from the longest text in each column (bounded), for the PDF."""
+    widths = []
+    for k, name in enumerate(table.columns):
+        longest = max([len(name), *(len(row[k]) for row in table.rows)])
+        widths.append(float(min(max(longest, 4), 60)))
+    return widths
+
+
+def render(report: Report, fmt: Format) -> bytes:
+    """The report in ``md``, ``html`` (UTF-8) or ``pdf``."""
+    if fmt == "md":
+        return to_markdown(report).encode()
+    if fmt == "html":
+        return to_html(report).encode()
+    if fmt == "pdf":
+        return to_pdf(report)
+    raise ReportError(f"unknown format {fmt!r}: use md, html or pdf")
+
+
+__all__ = [
+    "KINDS", "Report", "ReportError", "bloc_report", "build", "catalogue_report", "incident_report",
+    "norm_report", "render", "state_report", "table_of", "to_html", "to_markdown", "to_pdf",
+]

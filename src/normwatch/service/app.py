@@ -1,0 +1,311 @@
+"""The web service: one FastAPI application serving the REST API, TAXII 2.1 and the web UI.
+
+Each concern lives in its own module and contributes a router: :mod:`normwatch.service.api`
+(REST, under ``/api``), :mod:`normwatch.service.taxii` (under ``/taxii2``) and
+:mod:`normwatch.service.web` (the server-rendered UI, at ``/``). They all read through one
+:class:`normwatch.analysis.catalog.Catalog`, kept on ``app.state.catalog``.
+
+With a :class:`normwatch.service.store.Store` (``create_app(store=...)``, as ``normwatch serve``
+does) the catalogue serves the store's published incidents; when the store changes (a
+draft published here or by another process sharing the database) the catalogue is
+rebuilt and swapped on ``app.state.catalog`` — checked at most once a second.
+
+Errors never leak a traceback: API and TAXII errors are JSON (``{"error": …}``, TAXII's
+error message under ``/taxii2``), anything unexpected is a 500 with an error id that is
+also written to the server log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from normwatch.analysis.catalog import Catalog
+from normwatch.engine.rules import RuleSet
+from normwatch.knowledge.load import KnowledgeBase
+
+log = logging.getLogger("normwatch.service.app")
+REFRESH_SECONDS = 1.0
+MAX_BODY = 1024 * 1024
+"""Largest request body accepted, in bytes (``NORMWATCH_MAX_BODY`` or ``create_app(max_body=…)``)."""
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_OPEN_WRITES = frozenset({"/api/whatif"})
+"""Body-carrying API paths that need no token (nothing is saved)."""
+
+
+def refresh_catalog(app: Any, force: bool = False) -> bool:
+    """Swap in a new catalogue if the store changed since the last one; True if swapped."""
+    state = app.state
+    store = getattr(state, "store", None)
+    if store is None:
+        return False
+    now = time.monotonic()
+    if not force and now - state.catalog_checked < REFRESH_SECONDS:
+        return False
+    with state.catalog_lock:
+        state.catalog_checked = now
+        generation = store.generation()
+        if generation == state.catalog_generation and not force:
+            return False
+        state.catalog = store.catalog(state.reference_kb, state.catalog.rules)
+        state.catalog_generation = generation
+        return True
+
+
+class _Refresh:
+    """ASGI middleware: before a request, pick up store changes made elsewhere (throttled)."""
+
+    def __init__(self, app: Any, owner: Any) -> None:
+        self.app = app
+        self.owner = owner
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and getattr(self.owner.state, "store", None) is not None:
+            if time.monotonic() - self.owner.state.catalog_checked >= REFRESH_SECONDS:
+                try:
+                    refresh_catalog(self.owner)
+                except Exception:  # a database hiccup must not fail reads of the current catalogue
+                    log.exception("could not refresh the catalogue from the store")
+        await self.app(scope, receive, send)
+
+
+async def _plain_error(send: Any, status: int, path: str, message: str,
+                       headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    """Answer before the application runs: JSON under /api and /taxii2, text elsewhere."""
+    if path.startswith(("/api", "/taxii2")):
+        kind = b"application/taxii+json;version=2.1" if path.startswith("/taxii2") else b"application/json"
+        fields = {"title": message, "http_status": str(status)} if path.startswith("/taxii2") else {"error": message}
+        body = json.dumps(fields).encode()
+    else:
+        kind, body = b"text/plain; charset=utf-8", message.encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode()),
+                            *(headers or [])]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class _Limits:
+    """ASGI middleware: bounded request bodies, and the token checked before a write body is read.
+
+    The body is read here, at most ``max_body`` bytes, before any parsing (answer 413 past
+    that), so no route can be made to buffer or parse more. A body-carrying API request
+    other than the open what-if needs a valid token, checked from the headers alone; the
+    route still checks the token's scope.
+    """
+
+    def __init__(self, app: Any, owner: Any, max_body: int) -> None:
+        self.app = app
+        self.owner = owner
+        self.max_body = max_body
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        too_large = f"the request body is larger than {self.max_body} bytes"
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body:
+            await _plain_error(send, 413, path, too_large)
+            return
+        if path.startswith("/api/") and path.rstrip("/") not in _OPEN_WRITES:
+            problem = await self._token_problem(headers.get("authorization", ""))
+            if problem:
+                await _plain_error(send, 401, path, problem, [(b"www-authenticate", b"Bearer")])
+                return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                await _plain_error(send, 413, path, too_large)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Any:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _token_problem(self, authorization: str) -> str:
+        store = getattr(self.owner.state, "store", None)
+        if store is None:
+            return ""  # the route answers 503: this server keeps no drafts
+        kind, _, credentials = authorization.partition(" ")
+        if kind.lower() != "bearer" or not credentials.strip():
+            return "this needs an API token: send `Authorization: Bearer <token>`"
+        from starlette.concurrency import run_in_threadpool
+
+        if await run_in_threadpool(store.verify_token, credentials.strip()) is None:
+            return "invalid or revoked API token"
+        return ""
+
+
+def _install_errors(app: Any) -> None:
+    from fastapi import HTTPException, Request
+    from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse, PlainTextResponse, Response
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    from normwatch.service import taxii
+
+    def _allowed(request: Request) -> list[str]:
+        """Every method some API route allows on this path (Starlette names only the first route's)."""
+        methods: set[str] = set()
+        for route in request.app.routes:
+            regex = getattr(route, "path_regex", None)
+            path = getattr(route, "path", "")
+            if regex is not None and path.startswith("/api") and regex.match(request.url.path):
+                methods |= set(getattr(route, "methods", None) or ())
+        return sorted(methods)
+
+    def _is(request: Request, prefix: str) -> bool:
+        path: str = request.url.path
+        return path == prefix or path.startswith(prefix + "/")
+
+    async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
+        if _is(request, "/taxii2"):
+            return taxii.error_response(exc.status_code, str(exc.detail), getattr(exc, "headers", None))
+        if _is(request, "/api"):
+            body = exc.detail if isinstance(exc.detail, dict) else {"error": str(exc.detail)}
+            headers = dict(getattr(exc, "headers", None) or {})
+            if exc.status_code == 405:
+                headers["Allow"] = ", ".join(_allowed(request))
+            return JSONResponse(body, status_code=exc.status_code, headers=headers or None)
+        return await http_exception_handler(request, exc)
+
+    async def on_invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = []
+        for item in exc.errors():
+            loc = [str(p) for p in item.get("loc", ())]
+            where = loc[0] if loc else ""
+            problems.append({"record": where, "field": ".".join(loc[1:]),
+                             "message": str(item.get("msg", "invalid value"))})
+        first = problems[0] if problems else {"record": "", "field": "", "message": "invalid input"}
+        message = f"{first['record']} {first['field']}: {first['message']}".strip()
+        if _is(request, "/taxii2"):
+            return taxii.error_response(400, message)
+        if _is(request, "/api"):
+            return JSONResponse({"error": message, "problems": problems}, status_code=422)
+        return await request_validation_exception_handler(request, exc)
+
+    async def on_error(request: Request, exc: Exception) -> Response:
+        ident = uuid.uuid4().hex[:12]
+        log.error("error %s on %s %s", ident, request.method, request.url.path, exc_info=exc)
+        message = f"internal error (id {ident}); the server log has the details"
+        if _is(request, "/taxii2"):
+            return taxii.error_response(500, message)
+        if _is(request, "/api"):
+            return JSONResponse({"error": message}, status_code=500)
+        return PlainTextResponse(message, status_code=500)
+
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(HTTPException, on_http)
+    app.add_exception_handler(RequestValidationError, on_invalid)
+    app.add_exception_handler(Exception, on_error)
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: Any) -> AsyncIterator[None]:
+    from starlette.concurrency import run_in_threadpool
+
+    from normwatch.engine.cel import warm_up
+
+    await run_in_threadpool(warm_up)  # so that the first anonymous what-if answers as fast as the rest
+    yield
+
+
+def create_app(
+    catalog: Catalog | None = None,
+    *,
+    store: Any = None,
+    kb: KnowledgeBase | None = None,
+    rules: RuleSet | None = None,
+    **settings: Any,
+) -> Any:
+    """Build the application.
+
+    ``catalog`` defaults to the store's published incidents when a ``store``
+    (:class:`normwatch.service.store.Store`) is given, else to the shipped knowledge base and rules.
+    ``kb`` and ``rules`` are the reference data the store's incidents are read with
+    (default: the shipped ones).
+    """
+    from fastapi import FastAPI
+
+    from normwatch._version import __version__
+    from normwatch.service import api, taxii, web
+
+    if kb is None or rules is None:
+        from normwatch.engine.rules import shipped_rules
+        from normwatch.knowledge.load import load_kb
+
+        kb = kb or (catalog.kb if catalog is not None and store is None else load_kb())
+        rules = rules or (catalog.rules if catalog is not None else shipped_rules())
+    if catalog is None:
+        catalog = store.catalog(kb, rules) if store is not None else Catalog(kb, rules)
+    app = FastAPI(
+        lifespan=_lifespan,
+        title="normwatch",
+        version=__version__,
+        description=(
+            "Norms as code for cyberspace: incidents, assessments, norms, states and routes. "
+            "Reads are open; writes need an API token (`Authorization: Bearer …`). "
+            "TAXII 2.1 is served under /taxii2/."
+        ),
+    )
+    app.state.catalog = catalog
+    app.state.reference_kb = kb
+    app.state.settings = settings
+    app.state.store = store
+    app.state.catalog_lock = threading.Lock()
+    app.state.catalog_checked = time.monotonic()
+    app.state.catalog_generation = store.generation() if store is not None else 0
+    _install_errors(app)
+
+    app.add_middleware(_Refresh, owner=app)
+    limit = settings.get("max_body") or int(os.environ.get("NORMWATCH_MAX_BODY", MAX_BODY))
+    app.add_middleware(_Limits, owner=app, max_body=int(limit))
+    app.include_router(api.router, prefix="/api", tags=["api"])
+    app.include_router(taxii.router, prefix="/taxii2", tags=["taxii"])
+    app.include_router(web.router)
+    return app
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, url: str | None = None,
+          log_level: str = "info") -> None:
+    """Open (and if needed build) the store, then serve the application with uvicorn."""
+    import uvicorn
+
+    from normwatch.service.store import open_store
+
+    store = open_store(url)
+    app = create_app(store=store)
+    uvicorn.run(app, host=host, port=port, log_level=log_level)
+
+
+def app_from_environment() -> Any:
+    """Application factory for ``uvicorn --factory normwatch.service.app:app_from_environment``."""
+    from normwatch.service.store import open_store
+
+    return create_app(store=open_store())

@@ -1,0 +1,117 @@
+"""The incident list (filters, search, pagination) and the incident page (assessment, brief)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from normwatch.analysis.brief import crisis_channels, precedents
+from normwatch.analysis.catalog import IncidentFilter
+from normwatch.knowledge.countries import is_country
+from normwatch.knowledge.models import OPERATIONS, SECTORS
+from normwatch.service.web.common import PER_PAGE, PageError, catalog_of, error_page, page, parse_int, url, views
+
+router = APIRouter(include_in_schema=False)
+
+def _country_param(value: str | None, name: str) -> str | None:
+    if value is None or not value.strip():
+        return None
+    code = value.strip().upper()
+    if not is_country(code):
+        raise PageError(400, f"{name}: {value!r} is not an ISO 3166-1 alpha-3 country code (e.g. FRA)")
+    return code
+
+
+def _choice(value: str | None, name: str, allowed: tuple[str, ...]) -> str | None:
+    if value is None or not value.strip():
+        return None
+    if value.strip() not in allowed:
+        raise PageError(400, f"{name}: {value!r} is not one of {', '.join(allowed)}")
+    return value.strip()
+
+
+def read_filter(params: dict[str, str]) -> IncidentFilter:
+    """The incident filter from query parameters; PageError(400) on a bad value."""
+    red = params.get("red_line", "").strip().lower()
+    if red not in ("", "yes", "no", "true", "false"):
+        raise PageError(400, f"red_line: {params['red_line']!r} is not yes or no")
+    q = params.get("q", "").strip()
+    if len(q) > 200:
+        raise PageError(400, "q: the search text is longer than 200 characters")
+    return IncidentFilter(
+        q=q or None,
+        year=parse_int(params.get("year"), "year", 1900, 2100),
+        responsible=_country_param(params.get("responsible"), "responsible"),
+        victim=_country_param(params.get("victim"), "victim"),
+        sector=_choice(params.get("sector"), "sector", SECTORS),
+        operation=_choice(params.get("operation"), "operation", OPERATIONS),
+        red_line=None if not red else red in ("yes", "true"),
+    )
+
+
+def _filter_values(where: IncidentFilter) -> dict[str, Any]:
+    red = None if where.red_line is None else ("yes" if where.red_line else "no")
+    return {
+        "q": where.q, "year": where.year, "responsible": where.responsible, "victim": where.victim,
+        "sector": where.sector, "operation": where.operation, "red_line": red,
+    }
+
+
+def _plain(value: Any) -> Any:
+    """An effect as a person reads it: yes/no, and large numbers with separators."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
+    return value
+
+
+@router.get("/incidents")
+def incident_list(request: Request) -> Response:
+    try:
+        params = dict(request.query_params)
+        where = read_filter(params)
+        number = parse_int(params.get("page"), "page", 1) or 1
+    except PageError as exc:
+        return error_page(request, exc)
+    catalog = catalog_of(request)
+    rows, total = catalog.incidents(where, limit=PER_PAGE, offset=(number - 1) * PER_PAGE)
+    pages = max(1, math.ceil(total / PER_PAGE))
+    filters = _filter_values(where)
+    data = {
+        "filters": filters,
+        "total": total, "page": number, "pages": pages, "per_page": PER_PAGE,
+        "incidents": [catalog.summary(i) for i in rows],
+    }
+    nav = {
+        "prev": url("/incidents", **filters, page=number - 1) if number > 1 else None,
+        "next": url("/incidents", **filters, page=number + 1) if number < pages else None,
+    }
+    active = any(v is not None for v in filters.values())
+    return page(request, "incidents.html", data, title="Incidents", facets=views(request).facets,
+                nav=nav, active=active)
+
+
+@router.get("/incidents/{incident_id}")
+def incident_page(request: Request, incident_id: str) -> Response:
+    catalog = catalog_of(request)
+    incident = catalog.kb.incident_by_id.get(incident_id)
+    if incident is None:
+        return error_page(request, PageError(404, f"There is no incident with the id {incident_id!r}."))
+    assessment = catalog.assessment(incident_id)
+    data = {
+        "incident": incident.model_dump(mode="json", exclude_none=True),
+        "assessment": assessment,
+        "precedents": precedents(incident, catalog.kb),
+        "channels": crisis_channels(catalog.kb, incident),
+    }
+    known = set(catalog.kb.incident_by_id)
+    norms = catalog.kb.norms
+    engaged = [n for n in assessment["norms"] if n["verdict"] != "not-engaged"]
+    quiet = [n for n in assessment["norms"] if n["verdict"] == "not-engaged"]
+    effects = {k: _plain(v) for k, v in incident.effects.model_dump().items() if v is not None}
+    return page(request, "incident.html", data, title=incident.name, norms=norms, engaged=engaged,
+                quiet=quiet, known=known, effects=effects)

@@ -1,0 +1,165 @@
+"""Reference pages: states (memberships, commitments, scorecard) and norms (rules, incidents)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from normwatch.knowledge.countries import country_name, is_country
+from normwatch.service.web.common import VERDICTS, PageError, catalog_of, error_page, page, views
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/states")
+def state_list(request: Request) -> Response:
+    code = request.query_params.get("code", "").strip()
+    if code:
+        if not is_country(code.upper()):
+            message = f"{code!r} is not an ISO 3166-1 alpha-3 country code (e.g. FRA)."
+            return error_page(request, PageError(400, message))
+        return RedirectResponse(f"/states/{code.upper()}", status_code=303)
+    catalog = catalog_of(request)
+    v = views(request)
+    attributed: Counter[str] = Counter(s for states in v.responsible.values() for s in states)
+    suffered: Counter[str] = Counter(c for i in catalog.kb.incidents for c in {t.country for t in i.targets})
+    committed: Counter[str] = Counter(c.state for c in catalog.kb.commitments if c.state)
+    codes = sorted(set(attributed) | set(suffered) | {s.iso3 for s in catalog.kb.states}, key=country_name)
+    rows = [
+        {"state": code, "name": country_name(code), "attributed": attributed[code],
+         "suffered": suffered[code], "commitments": committed[code]}
+        for code in codes
+    ]
+    data = {"states": rows}
+    return page(request, "states.html", data, title="States")
+
+
+def scorecard(request: Request, code: str) -> dict[str, Any]:
+    """What the catalogue holds against one state: incidents, red lines, breaches, commitments broken."""
+    catalog = catalog_of(request)
+    v = views(request)
+    attributed = v.attributed_to(code)
+    breaches: Counter[str] = Counter()
+    broken = []
+    red = 0
+    for incident in attributed:
+        a = catalog.assessment(incident.id)
+        red += bool(a["red_line"])
+        for n in a["norms"]:
+            if n["verdict"] == "breach" and any(r["state"] == code for r in a["responsible"]):
+                breaches[n["id"]] += 1
+        for c in a["commitments_breached"]:
+            if c["state"] == code:
+                broken.append({**c, "incident": incident.id, "start": incident.start})
+    return {
+        "incidents_attributed": len(attributed),
+        "red_lines_crossed": red,
+        "norm_breaches": dict(breaches.most_common()),
+        "commitments_broken": broken,
+    }
+
+
+def analytics_summary(request: Request, code: str) -> dict[str, Any] | None:
+    """The summary row of :func:`normwatch.analysis.analytics.scorecard`, when that module is available."""
+    try:
+        from normwatch.analysis import analytics
+    except ImportError:
+        return None
+    catalog = catalog_of(request)
+    rows = analytics.scorecard(catalog.kb, code, catalog.rules)["summary"].to_dicts()
+    return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in rows[0].items()}
+
+
+@router.get("/states/{code}")
+def state_page(request: Request, code: str) -> Response:
+    catalog = catalog_of(request)
+    iso3 = code.strip().upper()
+    if not is_country(iso3):
+        return error_page(request, PageError(404, f"{code!r} is not an ISO 3166-1 alpha-3 country code."))
+    if iso3 != code:
+        return RedirectResponse(f"/states/{iso3}", status_code=307)
+    profile = catalog.state(iso3)
+    v = views(request)
+    groups = [
+        {"id": g.id, "name": g.name, "aliases": g.aliases} for g in catalog.kb.groups if g.sponsor == iso3
+    ]
+    data = {
+        **profile,
+        "scorecard": scorecard(request, iso3),
+        "analytics": analytics_summary(request, iso3),
+        "attributed": [catalog.summary(i) for i in v.attributed_to(iso3)],
+        "suffered": [catalog.summary(i) for i in v.suffered_by(iso3)],
+        "groups": groups,
+    }
+    instruments = {i.id: i.name for i in catalog.kb.instruments}
+    return page(request, "state.html", data, title=f"{profile['name']} ({iso3})", instruments=instruments)
+
+
+@router.get("/norms")
+def norm_list(request: Request) -> Response:
+    catalog = catalog_of(request)
+    v = views(request)
+    frameworks = [
+        {
+            "id": f.id, "name": f.name, "adopted": f.adopted, "by": f.by, "binding": f.binding,
+            "addresses": list(f.addresses),
+            "norms": [
+                {"id": n.id, "title": n.title, "paragraph": n.paragraph, "verdicts": v.verdict_counts(n.id)}
+                for n in f.norms
+            ],
+        }
+        for f in catalog.kb.frameworks
+    ]
+    return page(request, "norms.html", {"frameworks": frameworks}, title="Norms")
+
+
+@router.get("/norms/{norm_id}")
+def norm_page(request: Request, norm_id: str) -> Response:
+    catalog = catalog_of(request)
+    kb = catalog.kb
+    try:
+        norm = kb.norms[norm_id]
+    except KeyError:
+        return error_page(request, PageError(404, f"There is no norm with the id {norm_id!r}."))
+    framework = kb.framework_of[norm_id]
+    addresses = "all-actors" if "non-state-actors" in framework.addresses else "states"
+    rule = catalog.rules.norms.get(norm_id)
+    default = catalog.rules.responsibility[addresses]
+    effective = None
+    if rule is not None:
+        effective = {
+            "engaged": [c.model_dump() for c in rule.engaged],
+            "not_engaged": rule.not_engaged,
+            "breach": {"when": rule.breach or default.breach,
+                       "reason": rule.breach_reason or default.breach_reason},
+            "possible": {"when": rule.possible or default.possible,
+                         "reason": rule.possible_reason or default.possible_reason},
+            "responsibility_from": "norm" if rule.breach else f"framework ({addresses})",
+        }
+    verdicts = views(request).verdicts[norm_id]
+    listed = [
+        {**catalog.summary(i), "verdict": verdicts[i.id]}
+        for i in catalog.incidents_by_start if verdicts[i.id] in ("breach", "possible")
+    ]
+    crosswalk = [{"id": c, "title": kb.norms[c].title if c in kb.norms else c} for c in norm.crosswalk]
+    # Norms elsewhere that point at this one count as crosswalk too.
+    crosswalk += [
+        {"id": other.id, "title": other.title}
+        for other in kb.norms.values()
+        if norm_id in other.crosswalk and other.id not in norm.crosswalk
+    ]
+    data = {
+        "norm": norm.model_dump(mode="json", exclude_none=True),
+        "framework": {"id": framework.id, "name": framework.name, "adopted": framework.adopted,
+                      "addresses": addresses},
+        "crosswalk": crosswalk,
+        "rule": effective,
+        "rules_version": catalog.rules.version,
+        "verdicts": {v: sum(1 for x in verdicts.values() if x == v) for v in VERDICTS},
+        "incidents": listed,
+    }
+    return page(request, "norm.html", data, title=f"{norm.id}: {norm.title}")
