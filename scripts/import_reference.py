@@ -1,7 +1,7 @@
 """Regenerate the reference commitments of the knowledge base from the project's fact sheets.
 
 One-off curation tool, kept so the conversion can be checked and repeated: it reads the
-sourced CSVs in ``../shared/data/reference`` and writes YAML under ``src/normwatch/kb``.
+sourced CSVs in ``../shared/data/reference`` and writes YAML under ``src/normwatch/data/kb``.
 Not used at run time. Treaty files (Budapest, its protocol, the UN convention) are
 curated by hand and not touched here.
 """
@@ -16,7 +16,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data" / "reference"
-KB = ROOT / "src" / "normwatch" / "kb"
+KB = ROOT / "src" / "normwatch" / "data" / "kb"
 PARIS_REPO = "https://github.com/ambanum/pariscall.international/blob/916433b20a70/"
 PARIS_SITE = "https://pariscall.international/en/supporters"
 

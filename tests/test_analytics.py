@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+import normwatch
 from normwatch.analysis import analytics as an
-from normwatch.cli.common import app
-from normwatch.engine.assessment import assess
+from normwatch.cli import app
 from normwatch.engine.columnar import addresses_of, assess_table, frame
 from normwatch.engine.rules import shipped_rules
+
+
+def assess(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The Contract 3 JSON of one assessment (what the CLI and the API print)."""
+    return normwatch.assess(*args, **kwargs).model_dump(mode="json")
 
 runner = CliRunner()
 

@@ -17,11 +17,19 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
 import normwatch
-from normwatch.engine.assessment import assess
 from normwatch.engine.rules import shipped_rules
-from normwatch.evidence.router import route
 from normwatch.service.app import create_app
 from normwatch.service.store import Store, incident_json, open_store
+
+
+def assess(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The Contract 3 JSON of one assessment (what the CLI and the API print)."""
+    return normwatch.assess(*args, **kwargs).model_dump(mode="json")
+
+def route(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The Contract 4 JSON of one route answer (what the CLI and the API print)."""
+    return normwatch.route(*args, **kwargs).model_dump(mode="json")
+
 
 NEW = {
     "id": "test-grid-outage-2032", "name": "Test grid outage", "start": "2024-02-01",
@@ -119,7 +127,7 @@ def test_reference_resources(reader: TestClient, kb: normwatch.KnowledgeBase) ->
     assert reader.get("/api/instruments/budapest").json()["instrument"]["id"] == "budapest"
     answer = reader.get("/api/routes", params={"requesting": "FRA", "holder": "NLD", "data": "subscriber",
                                                "offender": "RUS", "on": "2026-11-22"}).json()
-    assert answer == route(kb, "FRA", "NLD", "subscriber", offender="RUS", on="2026-11-22")
+    assert answer == route("FRA", "NLD", "subscriber", offender="RUS", on="2026-11-22", kb=kb)
     brief = reader.get("/api/briefs/notpetya-2017", params={"on": "2020-01-01"}).json()
     assert brief["incident"]["id"] == "notpetya-2017" and brief["as_of"] == "2020-01-01"
     assert reader.get("/api/briefs/notpetya-2017", params={"format": "html"}).text.lstrip().startswith("<")

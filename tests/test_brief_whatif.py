@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from normwatch.analysis.brief import brief, precedents
 from normwatch.analysis.whatif import read_draft, whatif
-from normwatch.cli.common import app
+from normwatch.cli import app
 from normwatch.engine.rules import shipped_rules
 
 runner = CliRunner()

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from normwatch.cli.common import app
+from normwatch.cli import app
 from normwatch.knowledge.check import check
 from normwatch.knowledge.load import load
 

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from normwatch.engine.assessment import assess
+import normwatch
 from normwatch.engine.columnar import addresses_of, assess_table, frame, incidents_from_table
 from normwatch.engine.rules import shipped_rules
 from strategies import incidents
+
+
+def assess(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The Contract 3 JSON of one assessment (what the CLI and the API print)."""
+    return normwatch.assess(*args, **kwargs).model_dump(mode="json")
 
 RULES = shipped_rules()
 

@@ -8,16 +8,24 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from normwatch.cli.common import app
-from normwatch.engine.assessment import assess, assessment_document
+import normwatch
+from normwatch.cli import app
 from normwatch.engine.rules import LAW_QUESTIONS, shipped_rules
 from normwatch.knowledge.models import Incident
 
 runner = CliRunner()
+
+
+def assess(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The Contract 3 JSON of one assessment (what the CLI and the API print)."""
+    return normwatch.assess(*args, **kwargs).model_dump(mode="json")
+
+
 VERDICTS = {"breach", "possible", "not-engaged", "undetermined"}
 ANSWERS = {"yes", "possible", "no", "undetermined"}
 
@@ -167,7 +175,7 @@ def test_commitment_follows_the_incident_date(kb, rules):
 
 
 def test_every_catalogue_incident_gets_every_norm_with_reasons(kb, rules):
-    document = assessment_document(kb.incidents, kb, rules)
+    document = normwatch.assess_many(kb.incidents, kb, rules).model_dump(mode="json")
     assert len(document["assessments"]) == len(kb.incidents)
     for item in document["assessments"]:
         assert [n["id"] for n in item["norms"]] == list(kb.norms)
@@ -222,6 +230,7 @@ def test_assess_file_with_a_new_incident(tmp_path: Path):
         ("{not yaml", "malformed"),
     ],
 )
+
 def test_assess_bad_file_exits_2_with_one_line(tmp_path: Path, content, fragment):
     path = tmp_path / "bad.yaml"
     path.write_text(content)

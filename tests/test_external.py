@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from normwatch.cli.common import app
+from normwatch.cli import app
 from normwatch.interchange import external, import_incidents
 
 EXTERNAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "external"

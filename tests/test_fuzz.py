@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from normwatch.cli.common import app
+from normwatch.cli import app
 from normwatch.errors import InputError
 from normwatch.interchange import FORMATS, import_incidents, incidents_io, stix
 from normwatch.knowledge.models import Incident

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from normwatch.cli.common import app
+from normwatch.cli import app
 from normwatch.errors import InputError
 from normwatch.interchange import import_incidents, incidents_io, stix, tabular
 from normwatch.knowledge.load import KnowledgeBase

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from normwatch.analysis import analytics as an
-from normwatch.cli.common import app
+from normwatch.cli import app
 from normwatch.engine.rules import shipped_rules
 from normwatch.publish import plots
 from normwatch.publish import report as rp

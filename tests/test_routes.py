@@ -1,4 +1,4 @@
-"""The cross-border evidence router (Contract 4 of DESIGN.md, issue 5).
+"""The cross-border evidence router (Contract 4 of docs/contracts.md, issue 5).
 
 Expectations come from the instruments' texts and the dated commitments of the knowledge
 base; each test says which text justifies it.
@@ -12,11 +12,17 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from normwatch.cli.common import app
-from normwatch.evidence.router import CHANNEL_IDS, check_channels, load_channels, route
+import normwatch
+from normwatch.cli import app
+from normwatch.evidence.router import CHANNEL_IDS, check_channels, load_channels
 from normwatch.knowledge.load import KnowledgeBase
 
 runner = CliRunner()
+
+
+def route(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The Contract 4 JSON of one route answer (what the CLI and the API print)."""
+    return normwatch.route(*args, **kwargs).model_dump(mode="json")
 
 
 def channel(answer: dict[str, Any], channel_id: str) -> dict[str, Any]:
@@ -48,7 +54,7 @@ def test_channel_file_holds_exactly_the_contract_channels(kb: KnowledgeBase) -> 
 )
 def test_contract_4_shape(kb: KnowledgeBase, args: tuple[Any, ...]) -> None:
     requesting, holder, data, provider_home, offender, urgent, on = args
-    answer = route(kb, requesting, holder, data, provider_home, offender, urgent, on)
+    answer = route(requesting, holder, data, provider_home, offender, urgent, on, kb=kb)
     assert {"question", "jurisdiction", "channels"} <= set(answer)
     assert answer["question"] == {
         "requesting": requesting, "holder": holder, "provider_home": provider_home,
@@ -69,7 +75,7 @@ def test_contract_4_shape(kb: KnowledgeBase, args: tuple[Any, ...]) -> None:
 
 
 def test_jurisdiction_bases(kb: KnowledgeBase) -> None:
-    answer = route(kb, "FRA", "NLD", "subscriber", provider_home="USA", offender="RUS", on="2026-11-22")
+    answer = route("FRA", "NLD", "subscriber", provider_home="USA", offender="RUS", on="2026-11-22", kb=kb)
     bases = {e["state"]: e["bases"] for e in answer["jurisdiction"]}
     assert bases["FRA"] == ["territoriality (effects)"]
     assert bases["RUS"] == ["active personality"]
@@ -83,7 +89,7 @@ def test_jurisdiction_bases(kb: KnowledgeBase) -> None:
 def test_eu_pair_before_e_evidence_applies(kb: KnowledgeBase) -> None:
     # Regulation (EU) 2023/1543 binds FRA and NLD (in force 2023-08-17) but applies only
     # from 2026-08-18: on 2026-05-01 no European Production Order can be issued.
-    answer = route(kb, "FRA", "NLD", "content", on="2026-05-01")
+    answer = route("FRA", "NLD", "content", on="2026-05-01", kb=kb)
     epo = channel(answer, "eu-production-order")
     assert epo["applicable"] is False
     assert any("applies only from 2026-08-18" in r for r in epo["reasons"])
@@ -95,7 +101,7 @@ def test_eu_pair_before_e_evidence_applies(kb: KnowledgeBase) -> None:
 
 
 def test_eu_pair_after_e_evidence_applies(kb: KnowledgeBase) -> None:
-    answer = route(kb, "FRA", "NLD", "subscriber", offender="RUS", on="2026-11-22")
+    answer = route("FRA", "NLD", "subscriber", offender="RUS", on="2026-11-22", kb=kb)
     epo = channel(answer, "eu-production-order")
     assert epo["applicable"] is True
     assert epo["legal_basis"].startswith("Regulation (EU) 2023/1543")
@@ -111,15 +117,15 @@ def test_eu_pair_after_e_evidence_applies(kb: KnowledgeBase) -> None:
 
 def test_denmark_is_outside_the_eio(kb: KnowledgeBase) -> None:
     # Denmark is not bound by Directive 2014/41/EU: no EIO from France to Denmark.
-    answer = route(kb, "FRA", "DNK", "content", on="2025-01-01")
+    answer = route("FRA", "DNK", "content", on="2025-01-01", kb=kb)
     assert channel(answer, "eu-investigation-order")["applicable"] is False
     assert channel(answer, "budapest-mla")["applicable"] is True  # both Budapest Parties
 
 
 def test_eio_before_transposition_deadline(kb: KnowledgeBase) -> None:
     # The EIO regime applies from the transposition deadline, 2017-05-22.
-    before = route(kb, "DEU", "BEL", "content", on="2017-05-01")
-    after = route(kb, "DEU", "BEL", "content", on="2017-06-01")
+    before = route("DEU", "BEL", "content", on="2017-05-01", kb=kb)
+    after = route("DEU", "BEL", "content", on="2017-06-01", kb=kb)
     assert channel(before, "eu-investigation-order")["applicable"] is False
     assert channel(after, "eu-investigation-order")["applicable"] is True
 
@@ -130,7 +136,7 @@ def test_eio_before_transposition_deadline(kb: KnowledgeBase) -> None:
 def test_budapest_pair_outside_the_eu(kb: KnowledgeBase) -> None:
     # USA (Party since 2007-01-01) and JPN (since 2012-11-01) share the Budapest Convention
     # and the 2003 US-Japan MLAT (in force 2006-07-21); the EU instruments bind neither.
-    answer = route(kb, "USA", "JPN", "content", on="2025-01-01")
+    answer = route("USA", "JPN", "content", on="2025-01-01", kb=kb)
     assert {"budapest-24-7", "budapest-preservation", "budapest-mla", "budapest-32b",
             "bilateral-mlat", "letters-rogatory"} == open_ids(answer)
     mlat = channel(answer, "bilateral-mlat")
@@ -145,7 +151,7 @@ def test_budapest_pair_outside_the_eu(kb: KnowledgeBase) -> None:
 
 def test_budapest_before_a_party_joined(kb: KnowledgeBase) -> None:
     # Japan's Budapest commitment starts 2012-11-01; on 2010-01-01 only the MLAT links them.
-    answer = route(kb, "USA", "JPN", "content", on="2010-01-01")
+    answer = route("USA", "JPN", "content", on="2010-01-01", kb=kb)
     assert channel(answer, "budapest-mla")["applicable"] is False
     assert channel(answer, "bilateral-mlat")["applicable"] is True
 
@@ -156,7 +162,7 @@ def test_budapest_before_a_party_joined(kb: KnowledgeBase) -> None:
 def test_cloud_act_gbr_requesting_from_us_provider(kb: KnowledgeBase) -> None:
     # US-UK Data Access Agreement, in force 2022-10-03: UK orders go straight to US providers,
     # for content too, wherever the data sits (here in Ireland).
-    answer = route(kb, "GBR", "IRL", "content", provider_home="USA", on="2025-01-01")
+    answer = route("GBR", "IRL", "content", provider_home="USA", on="2025-01-01", kb=kb)
     cloud = channel(answer, "cloud-act-agreement")
     assert cloud["applicable"] is True
     assert cloud["via"][0]["instrument"] == "us-gbr-cloud-act"
@@ -167,13 +173,13 @@ def test_cloud_act_gbr_requesting_from_us_provider(kb: KnowledgeBase) -> None:
 
 
 def test_cloud_act_before_entry_into_force(kb: KnowledgeBase) -> None:
-    answer = route(kb, "GBR", "IRL", "content", provider_home="USA", on="2021-06-01")
+    answer = route("GBR", "IRL", "content", provider_home="USA", on="2021-06-01", kb=kb)
     assert channel(answer, "cloud-act-agreement")["applicable"] is False
 
 
 def test_cloud_act_excludes_the_other_sides_persons(kb: KnowledgeBase) -> None:
     # The agreement bars UK orders that target US persons.
-    answer = route(kb, "GBR", "IRL", "content", provider_home="USA", offender="USA", on="2025-01-01")
+    answer = route("GBR", "IRL", "content", provider_home="USA", offender="USA", on="2025-01-01", kb=kb)
     cloud = channel(answer, "cloud-act-agreement")
     assert cloud["applicable"] is False
     assert any("bars orders" in r for r in cloud["reasons"])
@@ -181,17 +187,17 @@ def test_cloud_act_excludes_the_other_sides_persons(kb: KnowledgeBase) -> None:
 
 def test_signed_cloud_act_agreement_is_not_enough(kb: KnowledgeBase) -> None:
     # The US-Australia agreement has no confirmed entry into force in the knowledge base.
-    answer = route(kb, "AUS", "USA", "content", provider_home="USA", on="2025-01-01")
+    answer = route("AUS", "USA", "content", provider_home="USA", on="2025-01-01", kb=kb)
     assert channel(answer, "cloud-act-agreement")["applicable"] is False
 
 
 def test_us_voluntary_disclosure_non_content_only(kb: KnowledgeBase) -> None:
     # 18 U.S.C. 2702(c)(6): non-content records may go to anyone but a US governmental entity.
-    traffic = route(kb, "FRA", "USA", "traffic", provider_home="USA", on="2025-01-01")
-    content = route(kb, "FRA", "USA", "content", provider_home="USA", on="2025-01-01")
+    traffic = route("FRA", "USA", "traffic", provider_home="USA", on="2025-01-01", kb=kb)
+    content = route("FRA", "USA", "content", provider_home="USA", on="2025-01-01", kb=kb)
     assert channel(traffic, "us-voluntary-disclosure")["applicable"] is True
     assert channel(content, "us-voluntary-disclosure")["applicable"] is False
-    own = route(kb, "USA", "FRA", "traffic", provider_home="USA", on="2025-01-01")
+    own = route("USA", "FRA", "traffic", provider_home="USA", on="2025-01-01", kb=kb)
     assert channel(own, "us-voluntary-disclosure")["applicable"] is False
 
 
@@ -201,12 +207,12 @@ def test_us_voluntary_disclosure_non_content_only(kb: KnowledgeBase) -> None:
 def test_state_party_to_no_instrument(kb: KnowledgeBase) -> None:
     # The DPRK is bound by none of the instruments: only letters rogatory remain (and, for
     # non-content data from a US provider, voluntary disclosure under US law).
-    answer = route(kb, "PRK", "USA", "content", on="2025-01-01")
+    answer = route("PRK", "USA", "content", on="2025-01-01", kb=kb)
     assert open_ids(answer) == {"letters-rogatory"}
     assert answer["channels"][0]["id"] == "letters-rogatory"
     assert any("share no instrument" in g or "Neither" in g for g in answer["gaps"])
     assert any("Letters rogatory" in g for g in answer["gaps"])
-    both_outside = route(kb, "PRK", "IRN", "subscriber", on="2025-01-01")
+    both_outside = route("PRK", "IRN", "subscriber", on="2025-01-01", kb=kb)
     assert open_ids(both_outside) == {"letters-rogatory"}
     assert any(g.startswith("Neither PRK nor IRN") for g in both_outside["gaps"])
 
@@ -217,7 +223,7 @@ def test_state_party_to_no_instrument(kb: KnowledgeBase) -> None:
 def test_urgent_request(kb: KnowledgeBase) -> None:
     # Art. 10(4) of Regulation 2023/1543: eight hours in an emergency; the 24/7 network of
     # Art. 35 Budapest answers in hours; Protocol 2 emergency channels stay closed (not in force).
-    answer = route(kb, "FRA", "NLD", "content", urgent=True, on="2026-11-22")
+    answer = route("FRA", "NLD", "content", urgent=True, on="2026-11-22", kb=kb)
     epo = channel(answer, "eu-production-order")
     assert epo["applicable"] is True and epo["typical_time"].startswith("8 hours")
     assert channel(answer, "sap-emergency")["applicable"] is False
@@ -228,12 +234,12 @@ def test_urgent_request(kb: KnowledgeBase) -> None:
 
 
 def test_emergency_channel_needs_urgency(kb: KnowledgeBase) -> None:
-    answer = route(kb, "FRA", "NLD", "content", urgent=False, on="2026-11-22")
+    answer = route("FRA", "NLD", "content", urgent=False, on="2026-11-22", kb=kb)
     assert any("only for emergencies" in r for r in channel(answer, "sap-emergency")["reasons"])
 
 
 def test_domestic_request(kb: KnowledgeBase) -> None:
-    answer = route(kb, "FRA", "FRA", "content", on="2025-01-01")
+    answer = route("FRA", "FRA", "content", on="2025-01-01", kb=kb)
     assert open_ids(answer) == set()
     assert any("national powers" in g for g in answer["gaps"])
 
@@ -255,12 +261,12 @@ def test_domestic_request(kb: KnowledgeBase) -> None:
 def test_bad_input_raises_value_error(kb: KnowledgeBase, kwargs: dict[str, str], word: str) -> None:
     args: dict[str, Any] = {"requesting": "FRA", "holder": "NLD", "data": "subscriber", **kwargs}
     with pytest.raises(ValueError) as info:
-        route(kb, **args)
+        route(**args, kb=kb)
     assert word in str(info.value) and "\n" not in str(info.value)
 
 
 def test_lower_case_codes_are_accepted(kb: KnowledgeBase) -> None:
-    answer = route(kb, "fra", "nld", "Subscriber", on="2026-11-22")
+    answer = route("fra", "nld", "Subscriber", on="2026-11-22", kb=kb)
     assert answer["question"]["requesting"] == "FRA" and answer["question"]["data"] == "subscriber"
 
 
@@ -274,7 +280,7 @@ def test_cli_json_matches_library(kb: KnowledgeBase) -> None:
     ])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data == route(kb, "FRA", "NLD", "subscriber", offender="RUS", on="2026-11-22")
+    assert data == route("FRA", "NLD", "subscriber", offender="RUS", on="2026-11-22", kb=kb)
 
 
 def test_cli_table() -> None:
@@ -296,6 +302,7 @@ def test_cli_table() -> None:
         ("--on", "yesterday", "date"),
     ],
 )
+
 def test_cli_bad_input_exit_2_one_line(option: str, value: str, word: str) -> None:
     args = {"--requesting": "FRA", "--holder": "NLD", "--data": "subscriber", "--on": "2026-11-22"}
     args[option] = value

@@ -18,7 +18,6 @@ import pytest
 from sqlalchemy import inspect, select
 
 import normwatch
-from normwatch.engine.assessment import assess
 from normwatch.engine.rules import RuleSet, shipped_rules
 from normwatch.errors import InputError
 from normwatch.interchange.incidents_io import read_incident_file
@@ -33,6 +32,11 @@ from normwatch.service.store import (
     incident_json,
     tokens,
 )
+
+
+def assess(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The Contract 3 JSON of one assessment (what the CLI and the API print)."""
+    return normwatch.assess(*args, **kwargs).model_dump(mode="json")
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -24,9 +24,11 @@ if TYPE_CHECKING:
     from normwatch.analysis.analytics import scorecard
     from normwatch.analysis.brief import brief
     from normwatch.analysis.whatif import DraftRule, whatif
-    from normwatch.engine.assessment import assess
+    from normwatch.engine.assessment import assess, assess_many
+    from normwatch.engine.results import Assessment, AssessmentDocument
     from normwatch.engine.rules import RuleSet, load_rules
     from normwatch.errors import Conflict, InputError, NormwatchError, NotFound, Problem
+    from normwatch.evidence.answer import RouteAnswer
     from normwatch.evidence.router import route
     from normwatch.knowledge.check import check
     from normwatch.knowledge.commitments import CommitmentStatus, commitment_status, committed
@@ -50,7 +52,9 @@ _WHERE = {
     "committed": "normwatch.knowledge.commitments", "commitment_status": "normwatch.knowledge.commitments",
     "CommitmentStatus": "normwatch.knowledge.commitments",
     "load_rules": "normwatch.engine.rules", "RuleSet": "normwatch.engine.rules",
-    "assess": "normwatch.engine.assessment", 
+    "assess": "normwatch.engine.assessment", "assess_many": "normwatch.engine.assessment",
+    "Assessment": "normwatch.engine.results", "AssessmentDocument": "normwatch.engine.results",
+    "RouteAnswer": "normwatch.evidence.answer", 
     "route": "normwatch.evidence.router",
     "brief": "normwatch.analysis.brief",
     "whatif": "normwatch.analysis.whatif", "DraftRule": "normwatch.analysis.whatif",
@@ -62,6 +66,7 @@ _WHERE = {
 }
 
 __all__ = [
+    "Assessment", "AssessmentDocument", "RouteAnswer", "assess_many",
     "Commitment", "CommitmentStatus", "Conflict",
     "DraftRule", "Framework", "Incident", "InputError", "Instrument", "KnowledgeBase",
     "Membership", "Norm", "NormwatchError", "NotFound", "Organisation", "Problem",

@@ -37,8 +37,8 @@ class NormwatchError(Exception):
     """The root of every error normwatch raises on purpose."""
 
 
-class InputError(NormwatchError):
-    """Raised when user input is wrong; carries every problem found."""
+class InputError(NormwatchError, ValueError):
+    """Raised when user input is wrong; carries every problem found (also a ``ValueError``)."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems

@@ -67,7 +67,7 @@ def assessments(kb: KnowledgeBase, rules: RuleSet | None = None) -> dict[str, di
     if key not in _CACHE:
         if len(_CACHE) > 8:
             _CACHE.clear()
-        _CACHE[key] = {i.id: assess(i, kb, ruleset) for i in kb.incidents}
+        _CACHE[key] = {i.id: assess(i, kb, ruleset).model_dump(mode="json") for i in kb.incidents}
     return _CACHE[key]
 
 

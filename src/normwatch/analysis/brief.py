@@ -75,7 +75,7 @@ def brief(
     incident: Incident, kb: KnowledgeBase, rules: RuleSet, on: dt.date | None = None
 ) -> dict[str, Any]:
     """Everything a crisis cell needs on one incident, as data."""
-    assessment = assess(incident, kb, rules)
+    assessment = assess(incident, kb, rules).model_dump(mode="json")
     return {
         "incident": incident.model_dump(mode="json", exclude_none=True),
         "assessment": assessment,

@@ -93,12 +93,13 @@ class Catalog:
     def assessment(self, incident_id: str) -> dict[str, Any]:
         """The Contract 3 assessment of one catalogue incident (cached)."""
         if incident_id not in self._assessments:
-            self._assessments[incident_id] = assess(self.incident(incident_id), self.kb, self.rules)
+            found = assess(self.incident(incident_id), self.kb, self.rules)
+            self._assessments[incident_id] = found.model_dump(mode="json")
         return self._assessments[incident_id]
 
     def assess_new(self, incident: Incident) -> dict[str, Any]:
         """The assessment of an incident that is not (yet) in the catalogue."""
-        return assess(incident, self.kb, self.rules)
+        return assess(incident, self.kb, self.rules).model_dump(mode="json")
 
     def summary(self, incident: Incident) -> dict[str, Any]:
         """A list row: id, name, start, operations, victims, responsible, red line."""

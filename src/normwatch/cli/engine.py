@@ -21,7 +21,7 @@ from normwatch.cli.common import (
     fail,
     out,
 )
-from normwatch.engine.assessment import assessment_document
+from normwatch.engine.assessment import assess_many
 from normwatch.errors import InputError
 from normwatch.knowledge.load import read_incidents
 
@@ -55,7 +55,7 @@ def assess(
         chosen += extra
     if not chosen:
         fail("name incidents, give --file PATH or use --all")
-    document = assessment_document(chosen, base, rules)
+    document = assess_many(chosen, base, rules).model_dump(mode="json")
     if json_out:
         emit_json(document)
         return

@@ -36,7 +36,9 @@ def route_command(
         fail(str(exc))
     base = checked_kb(kb)
     try:
-        answer = routes.route(base, requesting, holder, data, provider_home, offender, urgent, on)
+        answer = routes.route(requesting, holder, data, provider_home, offender, urgent, on, kb=base).model_dump(
+            mode="json"
+        )
     except ValueError as exc:
         fail(str(exc))
     if json_out:

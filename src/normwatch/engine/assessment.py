@@ -7,16 +7,19 @@ The vectorised evaluator (:mod:`normwatch.engine.columnar`) must give the same v
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from normwatch.engine.cel import Fact
 from normwatch.engine.facts import base_facts
 from normwatch.engine.intensity import from_facts, intensity
 from normwatch.engine.responsibility import Responsible, responsible_states
-from normwatch.engine.rules import LAW_QUESTIONS, Clause, NormRule, RuleSet, Verdict, expression
+from normwatch.engine.results import Assessment, AssessmentDocument
+from normwatch.engine.rules import LAW_QUESTIONS, Clause, NormRule, RuleSet, Verdict, expression, shipped_rules
+from normwatch.errors import NotFound
 from normwatch.knowledge.commitments import commitment_status
 from normwatch.knowledge.dates import earliest, latest
-from normwatch.knowledge.load import KnowledgeBase
+from normwatch.knowledge.load import KnowledgeBase, shipped_kb
 from normwatch.knowledge.models import Incident
 
 
@@ -156,8 +159,25 @@ def _responsible_json(items: list[Responsible]) -> list[dict[str, str]]:
     return [{"state": r.state, "confidence": r.confidence, "basis": r.basis} for r in items]
 
 
-def assess(incident: Incident, kb: KnowledgeBase, rules: RuleSet) -> dict[str, Any]:
-    """The Contract 3 assessment of one incident."""
+def assess(
+    incident: Incident | str, kb: KnowledgeBase | None = None, rules: RuleSet | None = None
+) -> Assessment:
+    """The assessment of one incident (Contract 3): an :class:`Incident`, or a catalogue id.
+
+    ``kb`` and ``rules`` default to the shipped knowledge base and rules. An id the
+    knowledge base does not hold raises :class:`normwatch.errors.NotFound`.
+    """
+    kb = kb if kb is not None else shipped_kb()
+    rules = rules if rules is not None else shipped_rules()
+    if isinstance(incident, str):
+        found = kb.incident_by_id.get(incident)
+        if found is None:
+            raise NotFound("incident", incident)
+        incident = found
+    return Assessment.model_validate(_assessment(incident, kb, rules))
+
+
+def _assessment(incident: Incident, kb: KnowledgeBase, rules: RuleSet) -> dict[str, Any]:
     facts = derive(incident, rules)
     responsible = responsible_states(incident)
     basis = [f"responsibility: {r.basis}" for r in responsible]
@@ -210,15 +230,19 @@ def assess(incident: Incident, kb: KnowledgeBase, rules: RuleSet) -> dict[str, A
     }
 
 
-def assessment_document(
-    incidents: list[Incident], kb: KnowledgeBase, rules: RuleSet
-) -> dict[str, Any]:
-    """The whole ``normwatch assess --json`` document."""
-    return {
-        "kb_version": kb.version,
-        "rules_version": rules.version,
-        "assessments": [assess(i, kb, rules) for i in incidents],
-    }
+def assess_many(
+    incidents: Iterable[Incident] | None = None, kb: KnowledgeBase | None = None, rules: RuleSet | None = None
+) -> AssessmentDocument:
+    """The whole ``normwatch assess --json`` document: every incident given (default: the
+    knowledge base's catalogue), with the versions of the knowledge base and the rules."""
+    kb = kb if kb is not None else shipped_kb()
+    rules = rules if rules is not None else shipped_rules()
+    chosen = kb.incidents if incidents is None else list(incidents)
+    return AssessmentDocument(
+        kb_version=kb.version,
+        rules_version=rules.version,
+        assessments=[assess(i, kb, rules) for i in chosen],
+    )
 
 
-__all__ = ["assess", "assessment_document", "derive", "norm_verdict", "law_answers"]
+__all__ = ["assess", "assess_many", "derive", "norm_verdict", "law_answers"]

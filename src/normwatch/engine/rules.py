@@ -1,4 +1,4 @@
-"""Rules as data: loading and compiling the YAML rule files in ``normwatch/rules``.
+"""Rules as data: loading and compiling the YAML rule files in ``normwatch/data/rules``.
 
 Five files, each with a ``version``: ``derived.yaml`` (derived facts), ``norms.yaml``
 (one rule per norm), ``acts.yaml`` (red lines, tolerated espionage), ``law.yaml``

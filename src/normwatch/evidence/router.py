@@ -1,7 +1,7 @@
 """The cross-border evidence router: who can ask whom for the data, and through which channel.
 
 ``route(kb, requesting="FRA", holder="NLD", data="subscriber", ...)`` answers Contract 4 of
-DESIGN.md. The channels are data (``channels.yaml``); which states may use a channel on a
+docs/contracts.md. The channels are data (``channels.yaml``); which states may use a channel on a
 date comes only from the dated commitments of the knowledge base, read through
 :func:`normwatch.knowledge.commitments.commitment_status`. No country or treaty party is written here.
 """
@@ -17,10 +17,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from normwatch.data import shipped
+from normwatch.errors import InputError
+from normwatch.evidence.answer import RouteAnswer, RouteQuestion
 from normwatch.knowledge.commitments import commitment_start, commitment_status
 from normwatch.knowledge.countries import CountryCode, country_name, is_country
 from normwatch.knowledge.dates import latest, to_date
-from normwatch.knowledge.load import KnowledgeBase, read_yaml
+from normwatch.knowledge.load import KnowledgeBase, read_yaml, shipped_kb
 from normwatch.knowledge.models import Commitment, Instrument, Url
 
 DataCategory = Literal["subscriber", "traffic", "content"]
@@ -151,42 +153,19 @@ def check_channels(kb: KnowledgeBase, channels: list[ChannelSpec] | None = None)
 # --- the question --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Question:
-    requesting: str
-    holder: str
-    data: str
-    provider_home: str | None
-    offender: str | None
-    urgent: bool
-    on: dt.date
-
-    def state(self, role: str) -> str | None:
-        if role == "requesting":
-            return self.requesting
-        if role == "holder":
-            return self.holder
-        if role == "provider_home":
-            return self.provider_home
-        return self.provider_home or self.holder  # provider
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "requesting": self.requesting, "holder": self.holder,
-            "provider_home": self.provider_home, "offender": self.offender,
-            "data": self.data, "urgent": self.urgent, "on": self.on.isoformat(),
-        }
+Question = RouteQuestion
+"""The checked question (kept under its short name inside the router)."""
 
 
 def _country(value: str | None, option: str, required: bool = True) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise ValueError(f"{option}: a country code is required")
+            raise InputError.one("route", "", option, "a country code is required")
         return None
     code = value.strip().upper()
     if not is_country(code):
-        raise ValueError(
-            f"{option}: unknown country code {value!r}; use an ISO 3166-1 alpha-3 code such as FRA"
+        raise InputError.one(
+            "route", "", option, f"unknown country code {value!r}; use an ISO 3166-1 alpha-3 code such as FRA"
         )
     return code
 
@@ -206,17 +185,15 @@ def question(
     assert req is not None and hold is not None
     category = (data or "").strip().lower()
     if category not in DATA_CATEGORIES:
-        raise ValueError(
-            f"data: unknown data category {data!r}; use {', '.join(DATA_CATEGORIES)}"
-        )
+        raise InputError.one("route", "", "data", f"unknown data category {data!r}; use {', '.join(DATA_CATEGORIES)}")
     if on is None:
         day = dt.date.today()
     else:
         try:
             day = to_date(on.strip() if isinstance(on, str) else on)
         except ValueError as exc:
-            raise ValueError(f"on: bad date: {exc}") from None
-    return Question(
+            raise InputError.one("route", "", "on", f"bad date: {exc}") from None
+    return RouteQuestion(
         requesting=req, holder=hold, data=category,
         provider_home=_country(provider_home, "provider-home", required=False),
         offender=_country(offender, "offender", required=False),
@@ -586,7 +563,6 @@ def _gaps(kb: KnowledgeBase, q: Question, outcomes: list[_Outcome]) -> list[str]
 
 
 def route(
-    kb: KnowledgeBase,
     requesting: str,
     holder: str,
     data: str,
@@ -594,14 +570,17 @@ def route(
     offender: str | None = None,
     urgent: bool = False,
     on: str | dt.date | None = None,
+    *,
+    kb: KnowledgeBase | None = None,
     channels: list[ChannelSpec] | None = None,
-) -> dict[str, Any]:
-    """Answer the cross-border evidence question (Contract 4 of DESIGN.md).
+) -> RouteAnswer:
+    """Answer the cross-border evidence question (Contract 4 of docs/contracts.md).
 
     Returns ``{"question", "jurisdiction", "channels", "gaps"}``: every channel appears,
     applicable ones first and fastest first. Raises ValueError on bad input.
     """
     q = question(requesting, holder, data, provider_home, offender, urgent, on)
+    kb = kb if kb is not None else shipped_kb()
     specs = load_channels() if channels is None else channels
     outcomes = [_evaluate(kb, q, spec) for spec in specs]
     order = sorted(
@@ -630,9 +609,9 @@ def route(
             "unconfirmed": s.unconfirmed,
             "note": s.note,
         })
-    return {
-        "question": q.as_json(),
+    return RouteAnswer.model_validate({
+        "question": q,
         "jurisdiction": _jurisdiction(q),
         "channels": rows,
         "gaps": _gaps(kb, q, outcomes),
-    }
+    })

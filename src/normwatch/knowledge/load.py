@@ -1,6 +1,6 @@
 """Loading the YAML knowledge base into typed records.
 
-The knowledge base is a folder of YAML files shipped inside the package (``normwatch/kb``).
+The knowledge base is a folder of YAML files shipped inside the package (``normwatch/data/kb``).
 Loading never stops at the first mistake: it collects every problem, each naming the
 file, the record and the field, so ``normwatch check`` can report them all at once.
 """

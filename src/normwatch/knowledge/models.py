@@ -1,6 +1,6 @@
 """Typed records of the knowledge base and of incident files.
 
-The incident record follows Contract 1 of DESIGN.md key for key. Every model forbids
+The incident record follows Contract 1 of docs/contracts.md key for key. Every model forbids
 unknown keys, so a typo in a YAML file is an error rather than a silently lost fact.
 """
 
@@ -164,7 +164,7 @@ class Related(Record):
 
 
 class Incident(Record):
-    """A state-linked cyber incident (Contract 1 of DESIGN.md)."""
+    """A state-linked cyber incident (Contract 1 of docs/contracts.md)."""
 
     id: Slug
     name: Name

@@ -4,12 +4,13 @@ Reads are open; writes (drafts, publishing) need an API token in ``Authorization
 with the right scope (``write`` submits drafts, ``admin`` publishes or rejects them).
 JSON everywhere; tabular resources also answer CSV (``?format=csv`` or ``Accept: text/csv``).
 Lists are paginated with ``limit``/``offset`` and carry ``total`` and a ``next`` link.
-Assessments follow Contract 3 and routes Contract 4 of DESIGN.md.
+Assessments follow Contract 3 and routes Contract 4 of docs/contracts.md.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -24,7 +25,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from normwatch.analysis.catalog import Catalog, IncidentFilter
+from normwatch.engine.results import AssessmentDocument
 from normwatch.errors import Conflict, InputError, NotFound, Problem
+from normwatch.evidence.answer import RouteAnswer
 from normwatch.knowledge.countries import CountryCode, country_codes, country_name, is_country
 from normwatch.knowledge.models import Incident, Operation, Sector
 from normwatch.service.store import Missing, Store, StoreError, incident_json
@@ -62,7 +65,7 @@ class DraftIn(BaseModel):
     """A new incident or a change to a published one (Contract 1), and why."""
 
     model_config = ConfigDict(extra="forbid")
-    incident: Incident = Field(description="The whole incident record (Contract 1 of DESIGN.md).")
+    incident: Incident = Field(description="The whole incident record (Contract 1 of docs/contracts.md).")
     reason: Annotated[str, Field(min_length=1, max_length=4000, description="Why: sources, what changed.")]
 
 
@@ -78,6 +81,25 @@ class WhatIfIn(BaseModel):
     rule: dict[str, Any] | Annotated[str, Field(max_length=100_000)]
     against: Annotated[str | None, Field(max_length=100)] = None
     instrument: Annotated[str, Field(max_length=100)] = "paris-call"
+
+
+class AssessmentPage(AssessmentDocument):
+    """One page of assessments: the Contract 3 document plus the paging fields."""
+
+    total: int
+    limit: int
+    offset: int
+    count: int
+    next: str | None
+    prev: str | None
+
+
+def _json_model(model: type[BaseModel], csv: bool = False) -> dict[int | str, dict[str, Any]]:
+    """A 200 answer named by its model in the OpenAPI document (optionally also CSV)."""
+    answer: dict[str, Any] = {"model": model, "description": "JSON" + (", or CSV when asked" if csv else "")}
+    if csv:
+        answer["content"] = {"text/csv": {"schema": {"type": "string"}}}
+    return {200: answer}
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -316,9 +338,9 @@ def _document(catalog: Catalog, items: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 @router.get("/incidents/{incident_id}/assessment", summary="Assessment of one incident (Contract 3)",
-            responses=_errors(404))
+            responses={**_json_model(AssessmentDocument), **_errors(404)})
 @router.get("/assessments/{incident_id}", summary="Assessment of one incident (Contract 3)",
-            responses=_errors(404))
+            responses={**_json_model(AssessmentDocument), **_errors(404)})
 async def get_assessment(request: Request, incident_id: Ident) -> Response:
     catalog = catalog_of(request)
     incident = _incident(catalog, incident_id)
@@ -346,7 +368,7 @@ def _assessment_row(item: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/assessments", summary="Assessments of many incidents (Contract 3, paginated)",
-            responses={**CSV_CONTENT, **_errors(404)})
+            responses={**_json_model(AssessmentPage, csv=True), **_errors(404)})
 async def list_assessments(
     request: Request, where: Filter,
     ids: Annotated[str | None, Query(max_length=10_000, description="Comma-separated incident ids.")] = None,
@@ -528,7 +550,8 @@ ROUTE_COLUMNS = ("id", "applicable", "typical_time", "legal_basis", "summary", "
                  "urgent_capable", "via")
 
 
-@router.get("/routes", summary="Cross-border evidence channels (Contract 4)", responses=CSV_CONTENT)
+@router.get("/routes", summary="Cross-border evidence channels (Contract 4)",
+            responses=_json_model(RouteAnswer, csv=True))
 def get_route(
     request: Request,
     requesting: Annotated[State, Query(description="State that wants the data (ISO3).",
@@ -545,10 +568,10 @@ def get_route(
     from normwatch.evidence.router import route
 
     try:
-        answer = route(catalog_of(request).kb, requesting, holder, data, provider_home, offender, urgent, on)
-    except ValueError as exc:
-        field, _, message = str(exc).partition(": ")
-        raise unprocessable([Problem("query", "", field if message else "", message or str(exc))]) from None
+        answer = route(requesting, holder, data, provider_home, offender, urgent, on,
+                       kb=catalog_of(request).kb).model_dump(mode="json")
+    except InputError as exc:
+        raise unprocessable([dataclasses.replace(p, file="query") for p in exc.problems]) from None
     if _wants_csv(request, fmt):
         return csv_response(answer["channels"], ROUTE_COLUMNS, "routes")
     return json_bytes(json.dumps(answer, ensure_ascii=False).encode())

@@ -355,7 +355,7 @@ class Store:
         done = 0
         for incident in self._published(conn):
             if incident.id not in fresh:
-                self._write_assessment(conn, assess(incident, kb, rules), kb, rules)
+                self._write_assessment(conn, assess(incident, kb, rules).model_dump(mode="json"), kb, rules)
                 done += 1
         return done
 
@@ -478,7 +478,7 @@ class Store:
                     raise Conflict(f"incident {incident.id!r} changed meanwhile")
                 revision = row.base_revision + 1
                 changed = _changed(json.loads(current.data), json.loads(row.data))
-            self._write_assessment(conn, assess(incident, kb, rules), kb, rules)
+            self._write_assessment(conn, assess(incident, kb, rules).model_dump(mode="json"), kb, rules)
             marked = conn.execute(update(drafts).where(drafts.c.id == draft_id, drafts.c.status == "pending").values(
                 status="published", reviewed_by=who, reviewed_at=stamp, review_note=why))
             if marked.rowcount != 1:

@@ -47,10 +47,10 @@ def route_page(request: Request) -> Response:
         return page(request, "route.html", data, **extra)
     try:
         answer = route(
-            catalog_of(request).kb, form["requesting"], form["holder"], form["data"],
+            form["requesting"], form["holder"], form["data"],
             provider_home=form["provider_home"] or None, offender=form["offender"] or None,
-            urgent=bool(form["urgent"]), on=form["on"] or None,
-        )
+            urgent=bool(form["urgent"]), on=form["on"] or None, kb=catalog_of(request).kb,
+        ).model_dump(mode="json")
     except ValueError as exc:
         data = {"error": "Bad request", "status": 400, "message": str(exc)}
         return page(request, "route.html", data, status=400, **extra)
