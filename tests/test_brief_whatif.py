@@ -26,12 +26,13 @@ def test_brief_names_precedents_with_their_responses(kb):
 
 def test_brief_lists_osce_and_hotline_channels_between_the_parties(kb):
     data = brief(kb.incident_by_id["notpetya-2017"], kb, shipped_rules())
-    pairs = {(tuple(c["between"]), c["instrument"]) for c in data["channels"]}
+    pairs = {(tuple(c.between), c.instrument) for c in data.channels}
     assert (("RUS", "USA"), "osce-cbms") in pairs
     assert (("RUS", "USA"), "us-rus-ict-hotline") in pairs
-    # China is not an OSCE participating State.
-    china = brief(kb.incident_by_id["cloud-hopper-apt10-2016"], kb, shipped_rules())
-    assert all(c["instrument"] != "osce-cbms" for c in china["channels"])
+    # China is not an OSCE participating State; a catalogue id works as well as a record.
+    china = brief("cloud-hopper-apt10-2016")
+    assert all(c.instrument != "osce-cbms" for c in china.channels)
+    assert china.assessment.incident == "cloud-hopper-apt10-2016"
 
 
 def test_brief_command_writes_markdown_and_html(tmp_path: Path):
@@ -56,16 +57,20 @@ def test_brief_bad_input_exits_2():
 def test_whatif_draft_covers_health_incidents_and_differs_from_13f(kb):
     rules = shipped_rules()
     result = whatif(read_draft(DRAFT, rules), kb, rules, against="un-gge-2015:13f")
-    covered = {row["incident"] for row in result["covered"]}
+    covered = {row.incident for row in result.covered}
     assert "wannacry-2017" in covered  # the NHS was disrupted
     for incident_id in covered:
         sectors = {t.sector for t in kb.incident_by_id[incident_id].targets}
         assert "health" in sectors
-    assert sum(result["by_year"].values()) == len(covered)
-    assert sum(result["verdicts"].values()) == len(kb.incidents)
-    diff = result["against"]
-    assert set(diff["both"]) | set(diff["only_draft"]) == covered
-    assert "ukraine-power-grid-2015" in diff["only_existing"]
+    assert sum(result.by_year.values()) == len(covered)
+    assert sum(result.verdicts.values()) == len(kb.incidents)
+    diff = result.against
+    assert diff is not None
+    assert set(diff.both) | set(diff.only_draft) == covered
+    assert "ukraine-power-grid-2015" in diff.only_existing
+    # the draft changes the rule set, so the result does not claim the base rules' version
+    assert result.rules_version.startswith(rules.version + "+draft.")
+    assert "against" not in whatif(read_draft(DRAFT, rules)).model_dump(mode="json")
 
 
 def test_whatif_command_json_and_bad_draft(tmp_path: Path):

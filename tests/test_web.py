@@ -393,7 +393,7 @@ def test_whatif_runs_a_pasted_draft(client, catalog):
     import yaml
 
     draft = DraftRule.model_validate(yaml.safe_load(EXAMPLE))
-    expected = whatif(draft, catalog.kb, catalog.rules, "un-gge-2015:13f", "paris-call")
+    expected = whatif(draft, catalog.kb, catalog.rules, "un-gge-2015:13f", "paris-call").model_dump(mode="json")
     form = {"draft": EXAMPLE, "against": "un-gge-2015:13f", "instrument": "paris-call"}
     data = client.post("/whatif", data=form, headers={"Accept": "application/json"}).json()
     assert data["result"] == expected

@@ -23,6 +23,7 @@ from normwatch._version import __version__
 if TYPE_CHECKING:
     from normwatch.analysis.analytics import scorecard
     from normwatch.analysis.brief import brief
+    from normwatch.analysis.results import Brief, WhatIfResult
     from normwatch.analysis.whatif import DraftRule, whatif
     from normwatch.engine.assessment import assess, assess_many
     from normwatch.engine.results import Assessment, AssessmentDocument
@@ -56,7 +57,8 @@ _WHERE = {
     "Assessment": "normwatch.engine.results", "AssessmentDocument": "normwatch.engine.results",
     "RouteAnswer": "normwatch.evidence.answer", 
     "route": "normwatch.evidence.router",
-    "brief": "normwatch.analysis.brief",
+    "brief": "normwatch.analysis.brief", "Brief": "normwatch.analysis.results",
+    "WhatIfResult": "normwatch.analysis.results",
     "whatif": "normwatch.analysis.whatif", "DraftRule": "normwatch.analysis.whatif",
     "scorecard": "normwatch.analysis.analytics",
     **{name: "normwatch.knowledge.models" for name in (
@@ -66,6 +68,7 @@ _WHERE = {
 }
 
 __all__ = [
+    "Brief", "WhatIfResult",
     "Assessment", "AssessmentDocument", "RouteAnswer", "assess_many",
     "Commitment", "CommitmentStatus", "Conflict",
     "DraftRule", "Framework", "Incident", "InputError", "Instrument", "KnowledgeBase",

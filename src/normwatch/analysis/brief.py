@@ -7,13 +7,15 @@ import datetime as dt
 import html
 from typing import Any
 
+from normwatch.analysis.results import Brief
 from normwatch.engine.assessment import assess
 from normwatch.engine.responsibility import responsible_states
-from normwatch.engine.rules import RuleSet
+from normwatch.engine.rules import RuleSet, shipped_rules
+from normwatch.errors import NotFound
 from normwatch.knowledge.commitments import committed
 from normwatch.knowledge.countries import country_name
 from normwatch.knowledge.dates import earliest
-from normwatch.knowledge.load import KnowledgeBase
+from normwatch.knowledge.load import KnowledgeBase, shipped_kb
 from normwatch.knowledge.models import Incident
 
 
@@ -72,20 +74,30 @@ def crisis_channels(
 
 
 def brief(
-    incident: Incident, kb: KnowledgeBase, rules: RuleSet, on: dt.date | None = None
-) -> dict[str, Any]:
-    """Everything a crisis cell needs on one incident, as data."""
-    assessment = assess(incident, kb, rules).model_dump(mode="json")
-    return {
-        "incident": incident.model_dump(mode="json", exclude_none=True),
-        "assessment": assessment,
+    incident: Incident | str,
+    kb: KnowledgeBase | None = None,
+    rules: RuleSet | None = None,
+    on: dt.date | None = None,
+) -> Brief:
+    """Everything a crisis cell needs on one incident (a record, or a catalogue id), as of
+    ``on`` (default today): the assessment, precedents and open crisis channels."""
+    kb = kb if kb is not None else shipped_kb()
+    rules = rules if rules is not None else shipped_rules()
+    if isinstance(incident, str):
+        found = kb.incident_by_id.get(incident)
+        if found is None:
+            raise NotFound("incident", incident)
+        incident = found
+    return Brief.model_validate({
+        "incident": incident,
+        "assessment": assess(incident, kb, rules),
         "precedents": precedents(incident, kb),
         "channels": crisis_channels(kb, incident, on),
         "kb_version": kb.version,
         "rules_version": rules.version,
         "as_of": (on or dt.date.today()).isoformat(),
         "started": earliest(incident.start).isoformat(),
-    }
+    })
 
 
 def _md_list(items: list[str]) -> str:

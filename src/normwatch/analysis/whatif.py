@@ -8,21 +8,24 @@ compared with an existing norm if asked.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError
 
+from normwatch.analysis.results import WhatIfResult
 from normwatch.engine.cel import MAX_LENGTH, compile_expression
 from normwatch.engine.columnar import addresses_of, assess_table, frame
 from normwatch.engine.facts import fact_kinds
 from normwatch.engine.responsibility import responsible_states
-from normwatch.engine.rules import INJECTED, Clause, NormRule, RuleSet, check_expression
-from normwatch.errors import InputError, Problem, from_validation_error
+from normwatch.engine.rules import INJECTED, Clause, NormRule, RuleSet, check_expression, shipped_rules
+from normwatch.errors import InputError, NotFound, Problem, from_validation_error
 from normwatch.knowledge.commitments import committed
 from normwatch.knowledge.dates import earliest
-from normwatch.knowledge.load import KnowledgeBase, read_yaml
+from normwatch.knowledge.load import KnowledgeBase, read_yaml, shipped_kb
 
 COVERED = ("breach", "possible")
 MAX_CLAUSES = 64
@@ -79,16 +82,23 @@ def draft_from_data(data: Any, rules: RuleSet, file: str) -> DraftRule:
 
 def whatif(
     draft: DraftRule,
-    kb: KnowledgeBase,
-    rules: RuleSet,
+    kb: KnowledgeBase | None = None,
+    rules: RuleSet | None = None,
     against: str | None = None,
     instrument: str = "paris-call",
-) -> dict[str, Any]:
-    """Which catalogue incidents the draft would cover, and how it differs from ``against``."""
+) -> WhatIfResult:
+    """Which catalogue incidents the draft would cover, and how it differs from ``against``.
+
+    ``kb`` and ``rules`` default to the shipped ones; an unknown norm or instrument raises
+    :class:`normwatch.errors.NotFound`. The result's ``rules_version`` is the base rules'
+    version plus a digest of the draft, since the draft changes the rule set.
+    """
+    kb = kb if kb is not None else shipped_kb()
+    rules = rules if rules is not None else shipped_rules()
     if against is not None and against not in kb.norms:
-        raise KeyError(f"unknown norm {against!r}")
+        raise NotFound("norm", against)
     if instrument not in kb.instrument_by_id:
-        raise KeyError(f"unknown instrument {instrument!r}")
+        raise NotFound("instrument", instrument)
     rule = NormRule.model_validate(draft.model_dump(exclude={"addresses"}))
     trial = dataclasses.replace(rules, norms={**rules.norms, draft.norm: rule})
     addresses = {**addresses_of(kb), draft.norm: draft.addresses}
@@ -113,7 +123,7 @@ def whatif(
                      "responsible": top, "responsible_side": side})
     result: dict[str, Any] = {
         "draft": draft.norm,
-        "rules_version": rules.version,
+        "rules_version": f"{rules.version}+draft.{_digest(draft)}",
         "kb_version": kb.version,
         "incidents": len(kb.incidents),
         "verdicts": dict(Counter(verdicts.values())),
@@ -128,4 +138,9 @@ def whatif(
         lost = sorted(i for i in verdicts if existing[i] in COVERED and verdicts[i] not in COVERED)
         both = sorted(i for i in verdicts if verdicts[i] in COVERED and existing[i] in COVERED)
         result["against"] = {"norm": against, "both": both, "only_draft": gained, "only_existing": lost}
-    return result
+    return WhatIfResult.model_validate(result)
+
+
+def _digest(draft: DraftRule) -> str:
+    text = json.dumps(draft.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:8]

@@ -170,7 +170,7 @@ def brief(
         fail(f"unknown incident {incident_id!r}; see `normwatch incidents`")
     if format_ not in ("md", "html", "json"):
         fail(f"unknown format {format_!r}: use md, html or json")
-    data = make_brief(incident, base, rules, date_option(on or None, "--on"))
+    data = make_brief(incident, base, rules, date_option(on or None, "--on")).model_dump(mode="json")
     if format_ == "json":
         import json
 
@@ -201,7 +201,7 @@ def whatif(
     rules = checked_rules(rules_dir)
     try:
         draft = read_draft(draft_path, rules)
-        result = run_whatif(draft, base, rules, against, instrument)
+        result = run_whatif(draft, base, rules, against, instrument).model_dump(mode="json")
     except InputError as exc:
         fail(str(exc))
     except KeyError as exc:

@@ -405,7 +405,7 @@ def get_brief(
 
     catalog = catalog_of(request)
     incident = _incident(catalog, incident_id)
-    data = brief(incident, catalog.kb, catalog.rules, on)
+    data = brief(incident, catalog.kb, catalog.rules, on).model_dump(mode="json")
     if fmt == "md":
         return PlainTextResponse(markdown(data), media_type="text/markdown; charset=utf-8")
     if fmt == "html":
@@ -603,7 +603,7 @@ def post_whatif(request: Request, body: WhatIfIn) -> Response:
     except InputError as exc:
         raise unprocessable(exc.problems) from None
     try:
-        result = whatif(draft, catalog.kb, catalog.rules, body.against, body.instrument)
+        result = whatif(draft, catalog.kb, catalog.rules, body.against, body.instrument).model_dump(mode="json")
     except KeyError as exc:
         raise HTTPException(404, str(exc).strip("'\"")) from None
     except (ValueError, TypeError) as exc:

@@ -100,7 +100,7 @@ def run_draft(request: Request, text: str, against: str | None, instrument: str)
     if not draft.norm.strip():
         raise PageError(400, "draft: field norm: give the draft norm an id, e.g. draft:healthcare")
     try:
-        return whatif(draft, catalog.kb, catalog.rules, against, instrument)
+        return whatif(draft, catalog.kb, catalog.rules, against, instrument).model_dump(mode="json")
     except KeyError as exc:
         raise PageError(400, str(exc).strip("'\"")) from None
 
