@@ -316,6 +316,14 @@ def test_state_list(client, kb):
     assert {s.iso3 for s in kb.states} <= codes
     rus = next(s for s in data["states"] if s["state"] == "RUS")
     assert rus["attributed"] > 10
+    # the page counts states as `check` does; territories that incidents name come after
+    assert data["recorded"] == len(kb.states)
+    assert [s["recorded_state"] for s in data["states"]] == sorted(
+        (s["recorded_state"] for s in data["states"]), reverse=True)
+    taiwan = next(s for s in data["states"] if s["state"] == "TWN")
+    assert taiwan["recorded_state"] is False and taiwan["suffered"] >= 1
+    html = client.get("/states").text
+    assert f"{len(kb.states)} states (UN members and observers)" in html
 
 
 # --- norms ----------------------------------------------------------------------------------------

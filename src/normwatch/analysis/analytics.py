@@ -32,9 +32,9 @@ import polars as pl
 from normwatch.engine.assessment import assess
 from normwatch.engine.responsibility import responsible_states
 from normwatch.engine.rules import RuleSet, shipped_rules
-from normwatch.knowledge.commitments import commitment_start, commitment_status
+from normwatch.knowledge.commitments import commitment_start, commitment_status, holds, member_on, members_on
 from normwatch.knowledge.countries import country_name, is_country
-from normwatch.knowledge.dates import earliest, latest, to_date
+from normwatch.knowledge.dates import earliest, to_date
 from normwatch.knowledge.load import KnowledgeBase
 from normwatch.knowledge.models import Commitment, Incident
 
@@ -83,11 +83,6 @@ def _day(on: str | dt.date | None) -> dt.date:
 # --- membership and commitments on a date ------------------------------------------------
 
 
-def member_on(joined: str, left: str | None, day: dt.date) -> bool:
-    """Conservative membership: from the last day ``joined`` may mean, until ``left``."""
-    return latest(joined) <= day and not (left is not None and earliest(left) <= day)
-
-
 @dataclass(frozen=True)
 class _Index:
     """Commitments of states by instrument, for fast look-ups over many states."""
@@ -98,11 +93,7 @@ class _Index:
         item = kb.instrument_by_id.get(instrument)
         if item is None:
             return False
-        for c in self.by_instrument.get(instrument, {}).get(state, []):
-            start = commitment_start(c, item)
-            if start is not None and start <= day and not (c.withdrawn and earliest(c.withdrawn) <= day):
-                return True
-        return False
+        return any(holds(c, item, day) for c in self.by_instrument.get(instrument, {}).get(state, []))
 
     def states(self, kb: KnowledgeBase, instrument: str, day: dt.date) -> frozenset[str]:
         return frozenset(
@@ -165,7 +156,7 @@ class Bloc:
         """Member states on a day (fixed blocs ignore the day)."""
         if self.kind == "organisation":
             org = kb.organisation_by_id[self.ref]
-            return frozenset(m.state for m in org.members if member_on(m.joined, m.left, on))
+            return members_on(org, on)
         if self.kind == "instrument":
             return _index(kb).states(kb, self.ref, on)
         if self.kind == "absent":
@@ -477,7 +468,7 @@ def _response_day(incident: Incident, date: str | None) -> dt.date:
 
 def _member_of(kb: KnowledgeBase, org_id: str, state: str, day: dt.date) -> bool:
     org = kb.organisation_by_id[org_id]
-    return any(m.state == state and member_on(m.joined, m.left, day) for m in org.members)
+    return state in members_on(org, day)
 
 
 def scorecard(
@@ -501,19 +492,18 @@ def scorecard(
     for c in sorted(kb.commitments_of(code), key=lambda c: (c.instrument, c.signed or c.joined or "")):
         item = kb.instrument_by_id.get(c.instrument)
         start = commitment_start(c, item) if item else None
-        withdrawn = bool(c.withdrawn and earliest(c.withdrawn) <= day)
         commitments.append({
             "instrument": c.instrument, "name": item.name if item else c.instrument,
             "kind": item.kind if item else "", "binding": bool(item and item.binding),
             "carries": list(item.carries) if item else [],
             "signed": c.signed, "joined": c.joined or c.ratified, "in_force": c.in_force,
             "withdrawn": c.withdrawn, "committed_from": start,
-            "committed_on_date": bool(start and start <= day and not withdrawn),
+            "committed_on_date": bool(item and holds(c, item, day)),
             "unconfirmed": c.unconfirmed, "source": c.sources[0],
         })
     memberships = [
         {"organisation": o.id, "name": o.name, "joined": m.joined, "left": m.left,
-         "member_on_date": member_on(m.joined, m.left, day)}
+         "member_on_date": member_on(m, day)}
         for o in kb.organisations for m in o.members if m.state == code
     ]
     attributed, norm_rows, suffered, made, received = [], [], [], [], []

@@ -6,9 +6,9 @@ import datetime as dt
 from typing import Any
 
 from normwatch.errors import NotFound
-from normwatch.knowledge.commitments import commitment_start
+from normwatch.knowledge.commitments import commitment_start, holds, member_on
 from normwatch.knowledge.countries import country_name, is_country
-from normwatch.knowledge.dates import earliest, latest, to_date
+from normwatch.knowledge.dates import to_date
 from normwatch.knowledge.load import KnowledgeBase
 from normwatch.knowledge.models import Commitment, Norm
 
@@ -29,7 +29,7 @@ def memberships(kb: KnowledgeBase, state: str, on: dt.date | None = None) -> lis
             if member.state != state:
                 continue
             if on is not None:
-                if latest(member.joined) > on or (member.left and earliest(member.left) <= on):
+                if not member_on(member, on):
                     continue
             rows.append({
                 "organisation": org.id, "name": org.name, "joined": member.joined,
@@ -42,7 +42,6 @@ def memberships(kb: KnowledgeBase, state: str, on: dt.date | None = None) -> lis
 def _commitment_row(kb: KnowledgeBase, c: Commitment, on: dt.date) -> dict[str, Any]:
     instrument = kb.instrument_by_id.get(c.instrument)
     start = commitment_start(c, instrument) if instrument else None
-    withdrawn = bool(c.withdrawn and earliest(c.withdrawn) <= on)
     return {
         "instrument": c.instrument,
         "who": c.who,
@@ -50,7 +49,7 @@ def _commitment_row(kb: KnowledgeBase, c: Commitment, on: dt.date) -> dict[str, 
         "signed": c.signed, "ratified": c.ratified, "mode": c.mode, "joined": c.joined,
         "in_force": c.in_force, "withdrawn": c.withdrawn,
         "committed_from": start.isoformat() if start else None,
-        "committed_on_date": bool(start and start <= on and not withdrawn),
+        "committed_on_date": bool(instrument and holds(c, instrument, on)),
         "unconfirmed": c.unconfirmed, "note": c.note, "sources": list(c.sources),
     }
 

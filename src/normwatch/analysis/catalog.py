@@ -10,6 +10,7 @@ records, so the API and the UI read the same thing.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -19,6 +20,7 @@ from normwatch.engine.assessment import assess
 from normwatch.engine.responsibility import responsible_states
 from normwatch.engine.rules import RuleSet
 from normwatch.errors import NotFound
+from normwatch.knowledge.countries import country_name
 from normwatch.knowledge.load import KnowledgeBase
 from normwatch.knowledge.models import Incident
 
@@ -113,6 +115,23 @@ class Catalog:
             ],
             "red_line": self.red_lines[incident.id],
         }
+
+    def state_table(self) -> list[dict[str, Any]]:
+        """One row per state of the knowledge base (UN members and observers, the count
+        ``check`` reports), then any other territory that incidents name (Taiwan, say),
+        marked ``recorded_state: False``: incidents attributed to it and suffered by it,
+        and its commitments."""
+        attributed: Counter[str] = Counter(
+            r.state for i in self.kb.incidents for r in responsible_states(i))
+        suffered: Counter[str] = Counter(c for i in self.kb.incidents for c in {t.country for t in i.targets})
+        committed: Counter[str] = Counter(c.state for c in self.kb.commitments if c.state)
+        recorded = {s.iso3 for s in self.kb.states}
+        others = (set(attributed) | set(suffered)) - recorded
+        return [
+            {"state": code, "name": country_name(code), "recorded_state": code in recorded,
+             "attributed": attributed[code], "suffered": suffered[code], "commitments": committed[code]}
+            for code in sorted(recorded, key=country_name) + sorted(others, key=country_name)
+        ]
 
     def state(self, iso3: str, on: str | dt.date | None = None) -> dict[str, Any]:
         return state_profile(self.kb, iso3, on)

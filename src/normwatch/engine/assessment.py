@@ -17,7 +17,7 @@ from normwatch.engine.responsibility import Responsible, responsible_states
 from normwatch.engine.results import Assessment, AssessmentDocument
 from normwatch.engine.rules import LAW_QUESTIONS, Clause, NormRule, RuleSet, Verdict, expression, shipped_rules
 from normwatch.errors import NotFound
-from normwatch.knowledge.commitments import commitment_status
+from normwatch.knowledge.commitments import commitment_status, members_on
 from normwatch.knowledge.dates import earliest, latest
 from normwatch.knowledge.load import KnowledgeBase, shipped_kb
 from normwatch.knowledge.models import Incident
@@ -105,14 +105,8 @@ def _eu_victim(kb: KnowledgeBase, incident: Incident) -> bool:
     eu = kb.organisation_by_id.get("eu")
     if eu is None:
         return False
-    start = earliest(incident.start)
     victims = {t.country for t in incident.targets}
-    return any(
-        m.state in victims
-        and earliest(m.joined) <= start
-        and (m.left is None or latest(m.left) >= start)
-        for m in eu.members
-    )
+    return bool(victims & members_on(eu, earliest(incident.start)))
 
 
 def law_answers(rules: RuleSet, facts: dict[str, Fact]) -> dict[str, tuple[str, list[str]]]:

@@ -1,8 +1,10 @@
-"""Was a state committed to an instrument, or to a norm, on a given date?
+"""Was a state committed to an instrument, or to a norm, or a member of an organisation,
+on a given date? The one place that answers it.
 
 Dates in the knowledge base may be partial (``2019``) or upper bounds (a supporter
-listed by a date). The answer is conservative: *committed* means the records show the
-commitment certainly held on that day, so a partial date counts from its last day.
+listed by a date). The answer is conservative: *committed* (or *member*) means the
+records show it certainly held on that day, so a start that is a partial date counts
+from its last possible day, and an end (withdrawal, leaving) from its first possible day.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Literal
 
 from normwatch.knowledge.dates import earliest, latest, to_date
 from normwatch.knowledge.load import KnowledgeBase
-from normwatch.knowledge.models import Commitment, Instrument
+from normwatch.knowledge.models import Commitment, Instrument, Membership, Organisation
 
 Level = Literal["bound", "signed"]
 
@@ -49,11 +51,29 @@ def commitment_start(c: Commitment, instrument: Instrument, level: Level = "boun
     return None
 
 
-def _holds(c: Commitment, instrument: Instrument, on: dt.date, level: Level) -> bool:
+def withdrawn_by(c: Commitment, on: dt.date) -> bool:
+    """True when the commitment may have been withdrawn by ``on``: a withdrawal counts from
+    its first possible day, so that "committed" stays certain."""
+    return bool(c.withdrawn and earliest(c.withdrawn) <= on)
+
+
+def holds(c: Commitment, instrument: Instrument, on: dt.date, level: Level = "bound") -> bool:
+    """Did commitment ``c`` certainly commit its party on ``on``?"""
     start = commitment_start(c, instrument, level)
     if start is None or start > on:
         return False
-    return not (c.withdrawn and earliest(c.withdrawn) <= on)
+    return not withdrawn_by(c, on)
+
+
+def member_on(member: Membership, on: dt.date) -> bool:
+    """Was this membership certainly in effect on ``on``? From the last day ``joined`` may
+    mean until the first day ``left`` may mean."""
+    return latest(member.joined) <= on and not (member.left is not None and earliest(member.left) <= on)
+
+
+def members_on(organisation: Organisation, on: dt.date) -> frozenset[str]:
+    """The states certainly members of ``organisation`` on ``on``."""
+    return frozenset(m.state for m in organisation.members if member_on(m, on))
 
 
 def _instruments_for(kb: KnowledgeBase, what: str) -> tuple[list[Instrument], str]:
@@ -83,7 +103,7 @@ def commitment_status(
             f"no instrument records state commitments to {label}",
         )
     mine = [c for c in kb.commitments_of(who) if c.instrument in {i.id for i in instruments}]
-    holding = tuple(c for c in mine if _holds(c, kb.instrument_by_id[c.instrument], day, level))
+    holding = tuple(c for c in mine if holds(c, kb.instrument_by_id[c.instrument], day, level))
     if holding:
         names = ", ".join(sorted({c.instrument for c in holding}))
         return CommitmentStatus(who, what, day, True, holding, f"committed through {names}")
@@ -96,7 +116,7 @@ def commitment_status(
     ]
     if later and min(later) > day:
         reason = f"committed only from {min(later).isoformat()}"
-    elif any(c.withdrawn and earliest(c.withdrawn) <= day for c in mine):
+    elif any(withdrawn_by(c, day) for c in mine):
         reason = "the commitment had been withdrawn"
     else:
         reason = "signed or listed, but not bound on that date"

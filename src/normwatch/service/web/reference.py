@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from normwatch.knowledge.countries import country_name, is_country
+from normwatch.knowledge.countries import is_country
 from normwatch.service.web.common import VERDICTS, PageError, catalog_of, error_page, page, views
 
 router = APIRouter(include_in_schema=False)
@@ -23,18 +23,8 @@ def state_list(request: Request) -> Response:
             message = f"{code!r} is not an ISO 3166-1 alpha-3 country code (e.g. FRA)."
             return error_page(request, PageError(400, message))
         return RedirectResponse(f"/states/{code.upper()}", status_code=303)
-    catalog = catalog_of(request)
-    v = views(request)
-    attributed: Counter[str] = Counter(s for states in v.responsible.values() for s in states)
-    suffered: Counter[str] = Counter(c for i in catalog.kb.incidents for c in {t.country for t in i.targets})
-    committed: Counter[str] = Counter(c.state for c in catalog.kb.commitments if c.state)
-    codes = sorted(set(attributed) | set(suffered) | {s.iso3 for s in catalog.kb.states}, key=country_name)
-    rows = [
-        {"state": code, "name": country_name(code), "attributed": attributed[code],
-         "suffered": suffered[code], "commitments": committed[code]}
-        for code in codes
-    ]
-    data = {"states": rows}
+    rows = catalog_of(request).state_table()
+    data = {"states": rows, "recorded": sum(r["recorded_state"] for r in rows)}
     return page(request, "states.html", data, title="States")
 
 
