@@ -245,3 +245,19 @@ def test_assess_unknown_id_exits_2():
     result = runner.invoke(app, ["assess", "no-such-incident"])
     assert result.exit_code == 2
     assert "unknown incident" in result.output
+
+
+def test_assess_file_takes_json_lines_and_folders(tmp_path: Path, kb):
+    # the same reader as `import`: JSON lines and folders work, not only YAML files
+    folder = tmp_path / "new"
+    folder.mkdir()
+    lines = folder / "two.jsonl"
+    records = [kb.incident_by_id[i].model_dump(mode="json", exclude_none=True) for i in ("notpetya-2017", "wannacry-2017")]
+    lines.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    (folder / ".hidden").mkdir()
+    (folder / ".hidden" / "skip.yaml").write_text("not: [an incident", encoding="utf-8")
+    for target in (lines, folder):
+        result = runner.invoke(app, ["assess", "--file", str(target), "--json"])
+        assert result.exit_code == 0, result.output
+        ids = [a["incident"] for a in json.loads(result.stdout)["assessments"]]
+        assert ids == ["notpetya-2017", "wannacry-2017"]

@@ -23,7 +23,7 @@ from normwatch.cli.common import (
 )
 from normwatch.engine.assessment import assess_many
 from normwatch.errors import InputError
-from normwatch.knowledge.load import read_incidents
+from normwatch.interchange.incidents_io import read_incident_files
 
 VERDICT_STYLE = {"breach": "bold red", "possible": "yellow", "undetermined": "dim", "not-engaged": "green"}
 
@@ -32,7 +32,8 @@ VERDICT_STYLE = {"breach": "bold red", "possible": "yellow", "undetermined": "di
 def assess(
     incident_ids: Annotated[list[str] | None, typer.Argument(help="Catalogue incident ids.")] = None,
     file: Annotated[
-        list[Path] | None, typer.Option("--file", help="Incident file (Contract 1); repeatable.")
+        list[Path] | None,
+        typer.Option("--file", help="Incident file or folder (Contract 1: YAML, JSON, JSON lines); repeatable."),
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Assess the whole catalogue.")] = False,
     rules_dir: RulesOption = None,
@@ -49,7 +50,7 @@ def assess(
             fail(f"unknown incident {incident_id!r}; see `normwatch incidents`")
         chosen.append(incident)
     if file:
-        extra, problems = read_incidents(file)
+        extra, problems = read_incident_files(file)
         if problems:
             fail(str(InputError(problems)))
         chosen += extra

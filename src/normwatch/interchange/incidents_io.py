@@ -99,3 +99,37 @@ def dump_jsonl(incidents: Iterable[Incident]) -> str:
     return "".join(
         json.dumps(incident_to_dict(item), ensure_ascii=False) + "\n" for item in incidents
     )
+
+
+INCIDENT_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl", ".ndjson")
+
+
+def incident_files(paths: Iterable[Path]) -> list[Path]:
+    """The Contract 1 files named by ``paths``: files as given, folders expanded (sorted,
+    recursively), leaving out hidden names such as an import's staging folder."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(
+                p for p in path.rglob("*")
+                if p.suffix.lower() in INCIDENT_SUFFIXES and p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            ))
+        else:
+            files.append(path)
+    return files
+
+
+def read_incident_files(paths: Iterable[Path]) -> tuple[list[Incident], list[Problem]]:
+    """Every incident of the files and folders given (YAML, JSON or JSON lines): the one
+    reader of user incident files, for every command that takes them."""
+    incidents: list[Incident] = []
+    problems: list[Problem] = []
+    for path in incident_files(paths):
+        if not path.exists():
+            problems.append(Problem(str(path), "", "", "no such file or folder"))
+            continue
+        found, trouble = read_incident_file(path)
+        incidents += found
+        problems += trouble
+    return incidents, problems
