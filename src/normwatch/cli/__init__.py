@@ -10,14 +10,20 @@ import sys
 
 from normwatch.cli import analytics, engine, interchange, knowledge, route, service  # noqa: F401
 from normwatch.cli.common import _print_error, app
+from normwatch.errors import InputError, NormwatchError
 
 __all__ = ["app", "main"]
 
 
 def main() -> None:
-    """Entry point that turns any stray user-input error into one line and exit 2."""
+    """Entry point: normwatch's own errors (and any stray user-input error) become one line
+    per problem and exit 2 — the one place the command line maps errors."""
     try:
         app()
-    except (ValueError, KeyError) as exc:
+    except InputError as exc:
+        for line in [str(p) for p in exc.problems] or [str(exc)]:
+            _print_error(line)
+        sys.exit(2)
+    except (NormwatchError, ValueError, KeyError) as exc:
         _print_error(str(exc))
         sys.exit(2)

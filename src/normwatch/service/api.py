@@ -26,11 +26,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from normwatch.analysis.catalog import Catalog, IncidentFilter
 from normwatch.engine.results import AssessmentDocument
-from normwatch.errors import Conflict, InputError, NotFound, Problem
+from normwatch.errors import InputError, NotFound, Problem
 from normwatch.evidence.answer import RouteAnswer
 from normwatch.knowledge.countries import CountryCode, country_codes, country_name, is_country
 from normwatch.knowledge.models import Incident, Operation, Sector
-from normwatch.service.store import Missing, Store, StoreError, incident_json
+from normwatch.service.store import Store, incident_json
 from normwatch.service.tokens import Scope, TokenInfo, allows
 
 # --- response and request models (they shape /openapi.json) --------------------------------
@@ -320,10 +320,7 @@ async def list_incidents(
 
 
 def _incident(catalog: Catalog, incident_id: str) -> Incident:
-    try:
-        return catalog.incident(incident_id)
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from None
+    return catalog.incident(incident_id)  # NotFound answers 404 (service.app maps errors)
 
 
 @router.get("/incidents/{incident_id}", summary="One incident (Contract 1)", responses=_errors(404))
@@ -604,8 +601,8 @@ def post_whatif(request: Request, body: WhatIfIn) -> Response:
         raise unprocessable(exc.problems) from None
     try:
         result = whatif(draft, catalog.kb, catalog.rules, body.against, body.instrument).model_dump(mode="json")
-    except KeyError as exc:
-        raise HTTPException(404, str(exc).strip("'\"")) from None
+    except NotFound:
+        raise
     except (ValueError, TypeError) as exc:
         raise unprocessable([Problem("rule", draft.norm, "", str(exc))]) from None
     return json_bytes(json.dumps(result, ensure_ascii=False).encode())
@@ -645,23 +642,11 @@ def list_drafts(
 
 @router.get("/drafts/{draft_id}", summary="One draft, with the assessment it would get", responses=_errors(404, 503))
 def get_draft(request: Request, draft_id: DraftId) -> dict[str, Any]:
-    try:
-        draft = store_of(request).draft(draft_id)
-    except Missing as exc:
-        raise HTTPException(404, str(exc)) from None
-    return _draft_out(catalog_of(request), draft)
+    return _draft_out(catalog_of(request), store_of(request).draft(draft_id))
 
 
 def _review(action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    try:
-        result = action()
-    except Missing as exc:
-        raise HTTPException(404, str(exc)) from None
-    except Conflict as exc:
-        raise HTTPException(409, str(exc)) from None
-    except StoreError as exc:
-        raise HTTPException(422, str(exc)) from None
-    return result
+    return action()  # Missing answers 404, Conflict 409, other refusals 422 (service.app)
 
 
 @router.post("/drafts/{draft_id}/publish", summary="Publish a draft (token: admin)",

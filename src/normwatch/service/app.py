@@ -168,6 +168,7 @@ def _install_errors(app: Any) -> None:
     from fastapi.responses import JSONResponse, PlainTextResponse, Response
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
+    from normwatch.errors import Conflict, InputError, NormwatchError, NotFound
     from normwatch.service import taxii
 
     def _allowed(request: Request) -> list[str]:
@@ -210,6 +211,23 @@ def _install_errors(app: Any) -> None:
             return JSONResponse({"error": message, "problems": problems}, status_code=422)
         return await request_validation_exception_handler(request, exc)
 
+    async def on_normwatch(request: Request, exc: Exception) -> Response:
+        """normwatch's own errors, mapped once: unknown id 404, conflict 409, bad input or
+        any other refusal 422."""
+        from normwatch.service.web.common import PageError, error_page
+
+        status = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 422
+        message = str(exc)
+        if _is(request, "/taxii2"):
+            return taxii.error_response(status, message)
+        if _is(request, "/api"):
+            body: dict[str, Any] = {"error": message}
+            if isinstance(exc, InputError):
+                body["problems"] = [{"record": p.record, "field": p.field, "message": p.message}
+                                    for p in exc.problems]
+            return JSONResponse(body, status_code=status)
+        return error_page(request, PageError(400 if status == 422 else status, message))
+
     async def on_error(request: Request, exc: Exception) -> Response:
         ident = uuid.uuid4().hex[:12]
         log.error("error %s on %s %s", ident, request.method, request.url.path, exc_info=exc)
@@ -223,6 +241,7 @@ def _install_errors(app: Any) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(HTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_invalid)
+    app.add_exception_handler(NormwatchError, on_normwatch)
     app.add_exception_handler(Exception, on_error)
 
 
