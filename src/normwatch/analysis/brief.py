@@ -8,14 +8,13 @@ import html
 from typing import Any
 
 from normwatch.analysis.results import Brief
-from normwatch.engine.assessment import assess
+from normwatch.engine.assessment import assess, with_defaults
 from normwatch.engine.responsibility import responsible_states
-from normwatch.engine.rules import RuleSet, shipped_rules
-from normwatch.errors import NotFound
+from normwatch.engine.rules import RuleSet
 from normwatch.knowledge.commitments import committed
 from normwatch.knowledge.countries import country_name
 from normwatch.knowledge.dates import earliest
-from normwatch.knowledge.load import KnowledgeBase, shipped_kb
+from normwatch.knowledge.load import KnowledgeBase
 from normwatch.knowledge.models import Incident
 
 
@@ -81,13 +80,7 @@ def brief(
 ) -> Brief:
     """Everything a crisis cell needs on one incident (a record, or a catalogue id), as of
     ``on`` (default today): the assessment, precedents and open crisis channels."""
-    kb = kb if kb is not None else shipped_kb()
-    rules = rules if rules is not None else shipped_rules()
-    if isinstance(incident, str):
-        found = kb.incident_by_id.get(incident)
-        if found is None:
-            raise NotFound("incident", incident)
-        incident = found
+    incident, kb, rules = with_defaults(incident, kb, rules)
     return Brief.model_validate({
         "incident": incident,
         "assessment": assess(incident, kb, rules),

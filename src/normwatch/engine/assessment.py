@@ -161,6 +161,15 @@ def assess(
     ``kb`` and ``rules`` default to the shipped knowledge base and rules. An id the
     knowledge base does not hold raises :class:`normwatch.errors.NotFound`.
     """
+    record, kb, rules = with_defaults(incident, kb, rules)
+    return Assessment.model_validate(_assessment(record, kb, rules))
+
+
+def with_defaults(
+    incident: Incident | str, kb: KnowledgeBase | None, rules: RuleSet | None
+) -> tuple[Incident, KnowledgeBase, RuleSet]:
+    """The incident record (looked up when given by id; NotFound if the knowledge base has
+    no such record), and the knowledge base and rules, defaulting to the shipped ones."""
     kb = kb if kb is not None else shipped_kb()
     rules = rules if rules is not None else shipped_rules()
     if isinstance(incident, str):
@@ -168,7 +177,7 @@ def assess(
         if found is None:
             raise NotFound("incident", incident)
         incident = found
-    return Assessment.model_validate(_assessment(incident, kb, rules))
+    return incident, kb, rules
 
 
 def _assessment(incident: Incident, kb: KnowledgeBase, rules: RuleSet) -> dict[str, Any]:

@@ -179,7 +179,7 @@ def question(
     urgent: bool = False,
     on: str | dt.date | None = None,
 ) -> Question:
-    """Validate the input; a bad value raises ValueError with a one-line message."""
+    """Validate the input; a bad value raises :class:`InputError` naming the field."""
     req = _country(requesting, "requesting")
     hold = _country(holder, "holder")
     assert req is not None and hold is not None
