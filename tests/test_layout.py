@@ -148,3 +148,14 @@ def test_every_api_and_taxii_route_is_documented() -> None:
     # a path is documented when the docs name it whole: followed by a backtick, a query or a comma
     missing = [p for p in paths if not re.search(rf"[`\s/]{re.escape(shape(p))}[`?,]", text)]
     assert missing == []
+
+
+def test_the_disk_cache_keeps_a_bounded_number_of_entries(tmp_path: Path, monkeypatch) -> None:
+    from normwatch.knowledge import diskcache
+
+    monkeypatch.setenv("NORMWATCH_CACHE", str(tmp_path))
+    for n in range(diskcache.KEEP + 5):
+        diskcache.save("kb", f"key{n:02d}", {"n": n})
+    kept = sorted(tmp_path.glob("kb-*.pickle"))
+    assert len(kept) == diskcache.KEEP
+    assert diskcache.load("kb", f"key{diskcache.KEEP + 4:02d}") == {"n": diskcache.KEEP + 4}

@@ -66,3 +66,27 @@ def save(kind: str, key: str, value: Any) -> None:
         os.replace(handle.name, folder / f"{kind}-{_FORMAT}-{key}.pickle")
     except Exception:  # noqa: BLE001
         return
+    _prune(folder, kind)
+
+
+KEEP = 8
+"""Cached objects kept per kind: every edit of a rule or record file makes a new entry, so
+older ones go (newest kept), and the folder cannot grow without bound."""
+
+
+def _prune(folder: Path, kind: str) -> None:
+    try:
+        entries = sorted(folder.glob(f"{kind}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in entries[KEEP:]:
+            stale.unlink(missing_ok=True)
+        for orphan in folder.glob("*.tmp"):  # left by a process killed while writing
+            if orphan.stat().st_mtime < _now() - 3600:
+                orphan.unlink(missing_ok=True)
+    except OSError:
+        return
+
+
+def _now() -> float:
+    import time
+
+    return time.time()
