@@ -215,3 +215,47 @@ def test_a_newline_id_is_refused_by_the_api(served: tuple[TestClient, Store, str
         response = client.post("/api/drafts", json={"incident": {**NEW, "id": bad}, "reason": "x"},
                                headers={"authorization": f"Bearer {token}"})
         assert response.status_code == 422
+
+
+# --- outputs and protocol details ------------------------------------------------------------------
+
+
+def test_security_headers_on_pages_api_and_errors(served: tuple[TestClient, Store, str]) -> None:
+    client, _, _ = served
+    for path in ("/", "/incidents", "/api/incidents?limit=1", "/api/nope"):
+        headers = client.get(path).headers
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert "script-src 'none'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["referrer-policy"] == "same-origin"
+
+
+def test_the_host_header_is_never_reflected(served: tuple[TestClient, Store, str]) -> None:
+    client, _, _ = served
+    evil = {"host": "evil.example"}
+    listing = client.get("/api/incidents?limit=1", headers=evil)
+    assert "evil.example" not in listing.text and "evil.example" not in listing.headers.get("link", "")
+    assert listing.json()["next"].startswith("/api/incidents?")
+    assert "evil.example" not in client.get("/api", headers=evil).text
+    taxii = client.get("/taxii2/", headers={**evil, "accept": "application/taxii+json;version=2.1"})
+    assert taxii.status_code == 200 and "evil.example" not in taxii.text
+
+
+def test_405_names_the_allowed_methods(served: tuple[TestClient, Store, str]) -> None:
+    client, _, _ = served
+    assert client.delete("/api/incidents").headers["allow"] == "GET, HEAD"
+    assert client.put("/api/drafts/1/publish").headers["allow"] == "POST"
+
+
+def test_malformed_json_is_400(served: tuple[TestClient, Store, str]) -> None:
+    client, _, _ = served
+    response = client.post("/api/whatif", content=b"{bad", headers={"content-type": "application/json"})
+    assert response.status_code == 400 and "JSON" in response.json()["error"]
+
+
+def test_taxii_refuses_a_media_type_given_q_0(served: tuple[TestClient, Store, str]) -> None:
+    client, _, _ = served
+    refused = client.get("/taxii2/", headers={"accept": "application/taxii+json;version=2.1;q=0"})
+    assert refused.status_code == 406
+    assert client.get("/taxii2/", headers={"accept": "application/taxii+json;version=2.1"}).status_code == 200

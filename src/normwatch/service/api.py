@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 import io
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Annotated, Any, Literal
@@ -213,9 +214,21 @@ def csv_response(rows: Iterable[dict[str, Any]], columns: Sequence[str], name: s
     )
 
 
+def link(request: Request, path: str, query: str = "") -> str:
+    """A link to this server: the configured base URL (``NORMWATCH_BASE_URL``) or a
+    relative one, never built from the client's ``Host`` header."""
+    base = str(request.app.state.settings.get("base_url") or os.environ.get("NORMWATCH_BASE_URL", ""))
+    return base.rstrip("/") + path + (f"?{query}" if query else "")
+
+
+def _offset_link(request: Request, offset: int) -> str:
+    url = request.url.include_query_params(offset=offset)
+    return link(request, url.path, url.query)
+
+
 def page(request: Request, items: list[dict[str, Any]], total: int, limit: int, offset: int) -> dict[str, Any]:
-    nxt = str(request.url.include_query_params(offset=offset + limit)) if offset + limit < total else None
-    prev = str(request.url.include_query_params(offset=max(0, offset - limit))) if offset > 0 else None
+    nxt = _offset_link(request, offset + limit) if offset + limit < total else None
+    prev = _offset_link(request, max(0, offset - limit)) if offset > 0 else None
     return {"total": total, "limit": limit, "offset": offset, "count": len(items), "next": nxt, "prev": prev,
             "items": items}
 
@@ -269,13 +282,13 @@ async def health() -> dict[str, str]:
 @router.get("", summary="What this API serves", include_in_schema=True)
 async def index(request: Request) -> dict[str, Any]:
     catalog = catalog_of(request)
-    base = str(request.url_for("health")).removesuffix("/health")
+    base = link(request, "/api")
     return {
         "kb_version": catalog.kb.version,
         "rules_version": catalog.rules.version,
         "incidents": len(catalog.kb.incidents),
         "store": getattr(request.app.state, "store", None) is not None,
-        "openapi": str(request.base_url) + "openapi.json",
+        "openapi": link(request, "/openapi.json"),
         "resources": {name: f"{base}/{name}" for name in (
             "incidents", "assessments", "norms", "rules", "states", "scorecards", "blocs", "instruments", "groups",
             "routes",

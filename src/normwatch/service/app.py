@@ -91,6 +91,38 @@ async def _plain_error(send: Any, status: int, path: str, message: str,
     await send({"type": "http.response.body", "body": body})
 
 
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; style-src-attr 'unsafe-inline'; "
+       "script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+"""The pages need no script and no third party; inline style attributes size the SVG charts."""
+_INTERACTIVE_DOCS = ("/docs", "/redoc")
+"""FastAPI's interactive docs load their script from a CDN: they keep a relaxed policy."""
+
+
+class _SecurityHeaders:
+    """ASGI middleware: security headers on every answer."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        docs = scope["path"].startswith(_INTERACTIVE_DOCS)
+
+        async def with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
+                            (b"x-frame-options", b"DENY")]
+                if not docs:
+                    headers.append((b"content-security-policy", CSP.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 class _Limits:
     """ASGI middleware: bounded request bodies, and the token checked before a write body is read.
 
@@ -116,7 +148,8 @@ class _Limits:
         if declared.isdigit() and int(declared) > self.max_body:
             await _plain_error(send, 413, path, too_large)
             return
-        if path.startswith("/api/") and path.rstrip("/") not in _OPEN_WRITES:
+        # every API write is a POST; other methods fall through to the router's 405
+        if scope["method"] == "POST" and path.startswith("/api/") and path.rstrip("/") not in _OPEN_WRITES:
             problem = await self._token_problem(headers.get("authorization", ""))
             if problem:
                 await _plain_error(send, 401, path, problem, [(b"www-authenticate", b"Bearer")])
@@ -172,13 +205,16 @@ def _install_errors(app: Any) -> None:
     from normwatch.service import taxii
 
     def _allowed(request: Request) -> list[str]:
-        """Every method some API route allows on this path (Starlette names only the first route's)."""
+        """Every method some API route allows on this path, from the OpenAPI document
+        (routers are nested, so the application's own route list does not hold them)."""
+        from starlette.routing import compile_path
+
         methods: set[str] = set()
-        for route in request.app.routes:
-            regex = getattr(route, "path_regex", None)
-            path = getattr(route, "path", "")
-            if regex is not None and path.startswith("/api") and regex.match(request.url.path):
-                methods |= set(getattr(route, "methods", None) or ())
+        for path, operations in request.app.openapi().get("paths", {}).items():
+            if compile_path(path)[0].match(request.url.path):
+                methods |= {m.upper() for m in operations}
+        if "GET" in methods:
+            methods.add("HEAD")
         return sorted(methods)
 
     def _is(request: Request, prefix: str) -> bool:
@@ -204,11 +240,13 @@ def _install_errors(app: Any) -> None:
             problems.append({"record": where, "field": ".".join(loc[1:]),
                              "message": str(item.get("msg", "invalid value"))})
         first = problems[0] if problems else {"record": "", "field": "", "message": "invalid input"}
+        # a body that is not JSON at all is a 400; JSON with wrong values is a 422
+        status = 400 if any(item.get("type") == "json_invalid" for item in exc.errors()) else 422
         message = f"{first['record']} {first['field']}: {first['message']}".strip()
         if _is(request, "/taxii2"):
             return taxii.error_response(400, message)
         if _is(request, "/api"):
-            return JSONResponse({"error": message, "problems": problems}, status_code=422)
+            return JSONResponse({"error": message, "problems": problems}, status_code=status)
         return await request_validation_exception_handler(request, exc)
 
     async def on_normwatch(request: Request, exc: Exception) -> Response:
@@ -305,6 +343,7 @@ def create_app(
     app.add_middleware(_Refresh, owner=app)
     limit = settings.get("max_body") or int(os.environ.get("NORMWATCH_MAX_BODY", MAX_BODY))
     app.add_middleware(_Limits, owner=app, max_body=int(limit))
+    app.add_middleware(_SecurityHeaders)
     app.include_router(api.router, prefix="/api", tags=["api"])
     app.include_router(taxii.router, prefix="/taxii2", tags=["taxii"])
     app.include_router(web.router)

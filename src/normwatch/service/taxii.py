@@ -28,6 +28,7 @@ import base64
 import binascii
 import datetime as dt
 import json
+import os
 import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -93,6 +94,13 @@ def _accepts(request: Request, *types: str) -> str:
         media, *params = part.split(";")
         media = media.lower()
         version = next((p.split("=", 1)[1] for p in params if p.startswith("version=")), "2.1")
+        quality = next((p.split("=", 1)[1] for p in params if p.startswith("q=")), "1")
+        try:
+            refused = float(quality) <= 0  # q=0 means "not this type" (RFC 9110, 12.4.2)
+        except ValueError:
+            refused = True
+        if refused:
+            continue
         if media in ("*/*", "application/*"):
             return types[0]
         for candidate in types:
@@ -329,7 +337,14 @@ OBJECTS_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 
 def _root_url(request: Request) -> str:
-    return str(request.url_for("taxii_api_root"))
+    """The API root's absolute URL (TAXII needs one): the configured base URL, else the
+    address the server listens on — never the client's ``Host`` header."""
+    path = request.app.url_path_for("taxii_api_root")
+    base = str(request.app.state.settings.get("base_url") or os.environ.get("NORMWATCH_BASE_URL", ""))
+    if not base:
+        host, port = request.scope.get("server") or ("127.0.0.1", 8000)
+        base = f"{request.url.scheme}://{host}:{port}"
+    return base.rstrip("/") + str(path)
 
 
 @router.get("/", summary="TAXII 2.1 discovery", response_class=Response, responses=TAXII_RESPONSE)
