@@ -259,3 +259,39 @@ def test_taxii_refuses_a_media_type_given_q_0(served: tuple[TestClient, Store, s
     refused = client.get("/taxii2/", headers={"accept": "application/taxii+json;version=2.1;q=0"})
     assert refused.status_code == 406
     assert client.get("/taxii2/", headers={"accept": "application/taxii+json;version=2.1"}).status_code == 200
+
+
+# --- secrets ------------------------------------------------------------------------------------------
+
+
+def test_without_a_configured_pepper_a_random_one_is_kept_private(tmp_path: Path, monkeypatch) -> None:
+    import stat
+
+    from normwatch.service import tokens
+
+    monkeypatch.delenv("NORMWATCH_TOKEN_PEPPER", raising=False)
+    monkeypatch.setenv("NORMWATCH_DATA_DIR", str(tmp_path))
+    made = tokens.generate()
+    parsed = tokens.parse(made.plaintext)
+    assert parsed is not None
+    secret = parsed[1]
+    pepper = tmp_path / "token-pepper"
+    assert stat.S_IMODE(pepper.stat().st_mode) == 0o600
+    assert len(pepper.read_text()) == 64 and pepper.read_text() != "normwatch"
+    assert tokens.matches(secret, made.salt, made.digest)
+    # the public constant of earlier versions no longer checks a token
+    monkeypatch.setenv("NORMWATCH_TOKEN_PEPPER", "normwatch")
+    assert not tokens.matches(secret, made.salt, made.digest)
+
+
+def test_drafts_and_the_audit_log_need_a_token_published_data_stays_open(
+        served: tuple[TestClient, Store, str]) -> None:
+    client, store, token = served
+    for path in ("/api/drafts", "/api/drafts/1", "/api/audit", "/api/audit?format=csv"):
+        assert client.get(path).status_code == 401, path
+    auth = {"authorization": f"Bearer {token}"}
+    assert client.get("/api/drafts", headers=auth).status_code == 200
+    assert client.get("/api/audit", headers=auth).status_code == 200
+    for path in ("/api/incidents?limit=1", "/api/assessments?limit=1", "/api/norms", "/taxii2/"):
+        headers = {"accept": "application/taxii+json;version=2.1"} if "taxii" in path else {}
+        assert client.get(path, headers=headers).status_code == 200, path

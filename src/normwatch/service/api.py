@@ -267,6 +267,9 @@ def _require(scope: Scope) -> Callable[..., TokenInfo]:
     return check_token
 
 
+Reader = Annotated[TokenInfo, Depends(_require("read"))]
+"""Any valid token: drafts (with their authors) and the audit log (with token names) are
+not published data, so they are not open to anonymous readers (docs/service.md)."""
 Writer = Annotated[TokenInfo, Depends(_require("write"))]
 Admin = Annotated[TokenInfo, Depends(_require("admin"))]
 
@@ -642,9 +645,11 @@ def post_draft(request: Request, body: DraftIn, token: Writer) -> dict[str, Any]
     return _draft_out(catalog, draft)
 
 
-@router.get("/drafts", summary="Drafts, newest first", response_model=Page, responses=_errors(503))
+@router.get("/drafts", summary="Drafts, newest first (token: any scope)", response_model=Page,
+            responses=_errors(401, 503))
 def list_drafts(
     request: Request,
+    token: Reader,
     status: Annotated[Literal["pending", "published", "rejected"] | None, Query()] = None,
     limit: Limit = 50, offset: Offset = 0,
 ) -> Response:
@@ -653,8 +658,9 @@ def list_drafts(
     return _paged(request, page(request, items, total, limit, offset))
 
 
-@router.get("/drafts/{draft_id}", summary="One draft, with the assessment it would get", responses=_errors(404, 503))
-def get_draft(request: Request, draft_id: DraftId) -> dict[str, Any]:
+@router.get("/drafts/{draft_id}", summary="One draft, with the assessment it would get (token: any scope)",
+            responses=_errors(401, 404, 503))
+def get_draft(request: Request, draft_id: DraftId, token: Reader) -> dict[str, Any]:
     return _draft_out(catalog_of(request), store_of(request).draft(draft_id))
 
 
@@ -685,10 +691,11 @@ def reject_draft(request: Request, draft_id: DraftId, body: ReviewIn, token: Adm
 AUDIT_COLUMNS = ("id", "at", "who", "action", "target", "what", "why")
 
 
-@router.get("/audit", summary="Audit log: who, when, what, why (newest first)", response_model=Page,
-            responses={**CSV_CONTENT, **_errors(503)})
+@router.get("/audit", summary="Audit log: who, when, what, why, newest first (token: any scope)",
+            response_model=Page, responses={**CSV_CONTENT, **_errors(401, 503)})
 def list_audit(
     request: Request,
+    token: Reader,
     target: Annotated[str | None, Query(max_length=200, description="An incident id, draft:N or token:NAME.")] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
     limit: Limit = 50, offset: Offset = 0, fmt: Format = None,

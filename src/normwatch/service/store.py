@@ -59,6 +59,7 @@ from normwatch.knowledge.check import check
 from normwatch.knowledge.load import KnowledgeBase, record_label
 from normwatch.knowledge.models import Incident
 from normwatch.service.migrations import LATEST, MIGRATIONS
+from normwatch.service.paths import data_dir
 from normwatch.service.tokens import SCOPES, TokenInfo, generate, matches, parse
 
 # --- the current schema (queries only; migrations create it) ------------------------------
@@ -121,14 +122,6 @@ class Missing(NotFound):
 def now() -> str:
     """The current UTC time as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (sortable text)."""
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def data_dir() -> Path:
-    """Folder of the default SQLite store."""
-    if os.environ.get("NORMWATCH_DATA_DIR"):
-        return Path(os.environ["NORMWATCH_DATA_DIR"])
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "normwatch"
 
 
 def database_url(url: str | None = None) -> str:

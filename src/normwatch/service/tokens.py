@@ -9,8 +9,10 @@ Why SHA-256 and not bcrypt/scrypt/argon2: slow password hashes exist to make gue
 *low-entropy* human passwords expensive. A 256-bit random secret cannot be guessed at any
 hash speed, so a slow hash would only add milliseconds to every write request without
 adding security. The per-token salt makes equal secrets hash differently and defeats
-precomputed tables; the optional pepper (``NORMWATCH_TOKEN_PEPPER``, kept outside the
-database) means a stolen database dump alone is not even enough to *check* a guess.
+precomputed tables; the pepper, kept outside the database, means a stolen database dump
+alone is not even enough to *check* a guess. It is ``NORMWATCH_TOKEN_PEPPER`` when set
+(servers sharing one PostgreSQL database must share it), else a random value generated at
+first use and kept in ``token-pepper`` in the data folder, readable by its owner only.
 Comparison is constant-time (:func:`hmac.compare_digest`).
 """
 
@@ -22,7 +24,11 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Literal
+
+from normwatch.service.paths import data_dir
 
 Scope = Literal["read", "write", "admin"]
 SCOPES: tuple[Scope, ...] = ("read", "write", "admin")
@@ -50,7 +56,31 @@ class TokenInfo:
 
 
 def _pepper() -> bytes:
-    return os.environ.get("NORMWATCH_TOKEN_PEPPER", "normwatch").encode()
+    configured = os.environ.get("NORMWATCH_TOKEN_PEPPER")
+    if configured:
+        return configured.encode()
+    return _pepper_file(data_dir() / "token-pepper")
+
+
+@cache
+def _pepper_file(path: Path) -> bytes:
+    """The pepper kept at ``path``, created (mode 0600, atomically) if missing."""
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fresh = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    try:
+        os.link(fresh, path)  # fails if another process made one first: theirs wins
+    except FileExistsError:
+        pass
+    finally:
+        fresh.unlink(missing_ok=True)
+    return path.read_bytes().strip()
 
 
 def digest(secret: str, salt: str) -> str:
