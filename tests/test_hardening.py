@@ -295,3 +295,19 @@ def test_drafts_and_the_audit_log_need_a_token_published_data_stays_open(
     for path in ("/api/incidents?limit=1", "/api/assessments?limit=1", "/api/norms", "/taxii2/"):
         headers = {"accept": "application/taxii+json;version=2.1"} if "taxii" in path else {}
         assert client.get(path, headers=headers).status_code == 200, path
+
+
+def test_export_yaml_writes_nothing_when_one_record_cannot_become_a_file(
+        served: tuple[TestClient, Store, str], tmp_path: Path, monkeypatch) -> None:
+    from normwatch.errors import InputError
+
+    _, store, _ = served
+    good = store.published()[:120]
+    # a record stored by an older version, before ids were bounded (303 characters)
+    bad = good[0].model_copy(update={"id": "a" * 303})
+    monkeypatch.setattr(store, "published", lambda: [*good, bad])
+    with pytest.raises(InputError, match="cannot name a file"):
+        store.export_yaml(tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    monkeypatch.setattr(store, "published", lambda: good)
+    assert len(store.export_yaml(tmp_path / "out")) == len(good)

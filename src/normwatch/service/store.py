@@ -21,6 +21,7 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import re
 import sqlite3
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -57,7 +58,7 @@ from normwatch.engine.rules import RuleSet
 from normwatch.errors import Conflict, InputError, NormwatchError, NotFound, Problem, from_validation_error
 from normwatch.knowledge.check import check
 from normwatch.knowledge.load import KnowledgeBase, record_label
-from normwatch.knowledge.models import Incident
+from normwatch.knowledge.models import MAX_ID, Incident
 from normwatch.service.migrations import LATEST, MIGRATIONS
 from normwatch.service.paths import data_dir
 from normwatch.service.tokens import SCOPES, TokenInfo, generate, matches, parse
@@ -553,24 +554,33 @@ class Store:
         """
         from normwatch.interchange.incidents_io import dump_yaml
 
-        folder.mkdir(parents=True, exist_ok=True)
-        written: list[Path] = []
+        # Everything is checked and rendered before the first file is written, so a record
+        # that cannot become a file stops the export with nothing written.
+        changes: list[tuple[Path, bytes]] = []
         for incident in self.published():
             if ids is not None and incident.id not in ids:
                 continue
+            if not _SAFE_ID.fullmatch(incident.id) or len(incident.id) > MAX_ID:
+                raise InputError.one("store", incident.id[:80], "id",
+                                     f"cannot name a file (at most {MAX_ID} characters of a-z, 0-9 and -)")
             path = folder / f"{incident.id}.yaml"
             body = dump_yaml(incident)
             if path.is_file() and (path.read_text(encoding="utf-8") == body or _same_incident(path, incident)):
                 continue
-            _write_atomic(path, body.encode("utf-8"))
-            written.append(path)
-        return written
+            changes.append((path, body.encode("utf-8")))
+        folder.mkdir(parents=True, exist_ok=True)
+        for path, data in changes:
+            _write_atomic(path, data)
+        return [path for path, _ in changes]
 
     def drop_everything(self) -> None:
         """Drop every table (tests and ``db reset`` only)."""
         with self.transaction() as conn:
             for name in ("assessments", "incidents", "drafts", "audit", "tokens", "meta", "schema_migrations"):
                 Table(name, MetaData()).drop(conn, checkfirst=True)
+
+
+_SAFE_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 
 def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
