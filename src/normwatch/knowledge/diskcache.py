@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import pickle
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from normwatch.files import replacing
 
 _FORMAT = "1"
 
@@ -60,10 +61,8 @@ def save(kind: str, key: str, value: Any) -> None:
     if folder is None:
         return
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".tmp") as handle:
+        with replacing(folder / f"{kind}-{_FORMAT}-{key}.pickle") as temp, open(temp, "wb") as handle:
             pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(handle.name, folder / f"{kind}-{_FORMAT}-{key}.pickle")
     except Exception:  # noqa: BLE001
         return
     _prune(folder, kind)

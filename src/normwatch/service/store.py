@@ -23,7 +23,6 @@ import json
 import os
 import re
 import sqlite3
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,6 +55,7 @@ from normwatch.analysis.catalog import Catalog
 from normwatch.engine.assessment import assess
 from normwatch.engine.rules import RuleSet
 from normwatch.errors import Conflict, InputError, NormwatchError, NotFound, Problem, from_validation_error
+from normwatch.files import replacing, write_atomic
 from normwatch.knowledge.check import check
 from normwatch.knowledge.load import KnowledgeBase, record_label
 from normwatch.knowledge.models import MAX_ID, Incident
@@ -570,7 +570,7 @@ class Store:
             changes.append((path, body.encode("utf-8")))
         folder.mkdir(parents=True, exist_ok=True)
         for path, data in changes:
-            _write_atomic(path, data)
+            write_atomic(path, data)
         return [path for path, _ in changes]
 
     def drop_everything(self) -> None:
@@ -593,19 +593,6 @@ def _same_incident(path: Path, incident: Incident) -> bool:
 
     found, problems = read_incident_file(path)
     return not problems and len(found) == 1 and found[0] == incident
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 # --- Datasette-ready SQLite export ---------------------------------------------------------
@@ -659,20 +646,13 @@ def export_sqlite(path: Path, catalog: Catalog | None = None, store: Store | Non
 
         kb, rules = load_kb(), shipped_rules()
         catalog = store.catalog(kb, rules) if store is not None else Catalog(kb, rules)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
+    with replacing(path) as temp:
         db = sqlite3.connect(temp)
         try:
             _fill_export(db, catalog)
             db.commit()
         finally:
             db.close()
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
     return path
 
 
