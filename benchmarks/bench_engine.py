@@ -50,8 +50,8 @@ def main() -> None:
             ref_each = (time.perf_counter() - start) / len(sample)
             mismatches = 0
             for row, item in zip(result.head(len(sample)).iter_rows(named=True), reference, strict=True):
-                mismatches += sum(row[n["id"]] != n["verdict"] for n in item["norms"])
-                mismatches += sum(row[f"law_{q}"] != v for q, v in item["law"].items())
+                mismatches += sum(row[n.id] != n.verdict for n in item.norms)
+                mismatches += sum(row[f"law_{q}"] != v for q, v in item.law.model_dump().items())
             ratio = ref_each * size / fast
             print(
                 f"{size:>9,} incidents: vectorised {fast:6.2f} s end to end "
