@@ -258,7 +258,7 @@ def test_router_form(page: Any) -> None:
     page.get_by_label("Requesting state *").fill("XXX")
     page.get_by_role("button", name="Find channels").click()
     alert = page.get_by_role("alert")
-    expect(alert).to_contain_text("unknown country code 'XXX'")
+    expect(alert).to_contain_text("'XXX' is not an ISO 3166-1 alpha-3 country code")
     expect(page.get_by_role("button", name="Find channels")).to_be_visible()
     shot(page, "route-error-laptop")
 

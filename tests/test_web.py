@@ -375,7 +375,7 @@ def test_router_form_lowercase_and_urgent(client):
 
 
 @pytest.mark.parametrize("query,message", [
-    ("requesting=XXX&holder=NLD&data=subscriber", "unknown country code"),
+    ("requesting=XXX&holder=NLD&data=subscriber", "is not an ISO 3166-1 alpha-3 country code"),
     ("requesting=FRA&holder=&data=subscriber", "holder: a country code is required"),
     ("requesting=FRA&holder=NLD&data=secrets", "unknown data category"),
     ("requesting=FRA&holder=NLD&data=subscriber&on=22/11/2026", "on: bad date"),

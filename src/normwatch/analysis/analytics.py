@@ -33,7 +33,7 @@ from normwatch.engine.assessment import assess
 from normwatch.engine.responsibility import responsible_states
 from normwatch.engine.rules import RuleSet, shipped_rules
 from normwatch.knowledge.commitments import commitment_start, commitment_status, holds, member_on, members_on
-from normwatch.knowledge.countries import country_name, is_country
+from normwatch.knowledge.countries import country_code, country_name, is_country
 from normwatch.knowledge.dates import earliest, to_date
 from normwatch.knowledge.load import KnowledgeBase
 from normwatch.knowledge.models import Commitment, Incident
@@ -483,9 +483,7 @@ def scorecard(
     organisation it belonged to on the day) and ``responses_received`` (responses to
     incidents attributed to it).
     """
-    code = state.upper()
-    if not is_country(code):
-        raise ValueError(f"{state!r} is not an ISO 3166-1 alpha-3 country code")
+    code = country_code(state, "state", "scorecard")
     day = _day(on)
     docs = assessments(kb, rules)
     commitments = []

@@ -56,9 +56,9 @@ def _commitment_row(kb: KnowledgeBase, c: Commitment, on: dt.date) -> dict[str, 
 
 def state_profile(kb: KnowledgeBase, iso3: str, on: str | dt.date | None = None) -> dict[str, Any]:
     """A state's UN status, memberships and commitments (as on ``on``, default today)."""
-    code = iso3.upper()
-    if not is_country(code):
+    if not is_country(iso3.strip().upper()):
         raise NotFound("state", iso3, f"{iso3!r} is not an ISO 3166-1 alpha-3 country code")
+    code = iso3.strip().upper()
     day = to_date(on) if on else dt.date.today()
     state = next((s for s in kb.states if s.iso3 == code), None)
     return {

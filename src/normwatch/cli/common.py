@@ -43,9 +43,14 @@ def _print_error(message: str) -> None:
     err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
-def fail(message: str) -> NoReturn:
-    """Print a one-line error and exit with status 2 (bad input)."""
-    _print_error(message)
+def fail(message: str | InputError) -> NoReturn:
+    """Print the error — one line per problem of an :class:`InputError` — and exit with
+    status 2 (bad input)."""
+    if isinstance(message, InputError) and message.problems:
+        for problem in message.problems:
+            _print_error(str(problem))
+    else:
+        _print_error(str(message))
     raise typer.Exit(2)
 
 
@@ -67,7 +72,7 @@ def checked_rules(folder: Path | None) -> RuleSet:
     try:
         return load_rules(folder)
     except InputError as exc:
-        fail(str(exc))
+        fail(exc)
 
 
 def date_option(value: str | None, option: str) -> dt.date | None:

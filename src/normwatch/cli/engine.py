@@ -22,7 +22,7 @@ from normwatch.cli.common import (
     out,
 )
 from normwatch.engine.assessment import assess_many
-from normwatch.errors import InputError
+from normwatch.errors import InputError, NotFound
 from normwatch.interchange.incidents_io import read_incident_files
 
 VERDICT_STYLE = {"breach": "bold red", "possible": "yellow", "undetermined": "dim", "not-engaged": "green"}
@@ -52,7 +52,7 @@ def assess(
     if file:
         extra, problems = read_incident_files(file)
         if problems:
-            fail(str(InputError(problems)))
+            fail(InputError(problems))
         chosen += extra
     if not chosen:
         fail("name incidents, give --file PATH or use --all")
@@ -203,10 +203,8 @@ def whatif(
     try:
         draft = read_draft(draft_path, rules)
         result = run_whatif(draft, base, rules, against, instrument).model_dump(mode="json")
-    except InputError as exc:
-        fail(str(exc))
-    except KeyError as exc:
-        fail(str(exc).strip("'\""))
+    except (InputError, NotFound) as exc:
+        fail(exc if isinstance(exc, InputError) else str(exc))
     if json_out:
         emit_json(result)
         return

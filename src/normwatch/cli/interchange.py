@@ -21,7 +21,7 @@ from rich.table import Table
 from normwatch.analysis.catalog import IncidentFilter
 from normwatch.cli.common import JsonOption, KbOption, app, emit_json, err, fail, out
 from normwatch.errors import InputError
-from normwatch.knowledge.countries import is_country
+from normwatch.knowledge.countries import country_code
 from normwatch.knowledge.load import load_kb
 from normwatch.knowledge.models import OPERATIONS, SECTORS
 
@@ -39,10 +39,10 @@ def _one_line(text: str) -> str:
 def _country(value: str | None, option: str) -> str | None:
     if value is None:
         return None
-    code = value.strip().upper()
-    if not is_country(code):
-        fail(_one_line(f"{option}: {value!r} is not an ISO 3166-1 alpha-3 country code"))
-    return code
+    try:
+        return country_code(value, option, "option")
+    except InputError as exc:
+        fail(_one_line(str(exc)))
 
 
 @app.command()

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from normwatch.cli.common import JsonOption, KbOption, app, checked_kb, emit_json, fail, out
+from normwatch.errors import InputError
 from normwatch.evidence import router as routes
 
 
@@ -32,15 +33,15 @@ def route_command(
     """Who can ask whom for the data, and through which legal channel (Contract 4)."""
     try:
         routes.question(requesting, holder, data, provider_home, offender, urgent, on)
-    except ValueError as exc:
-        fail(str(exc))
+    except InputError as exc:
+        fail(exc)
     base = checked_kb(kb)
     try:
         answer = routes.route(requesting, holder, data, provider_home, offender, urgent, on, kb=base).model_dump(
             mode="json"
         )
-    except ValueError as exc:
-        fail(str(exc))
+    except InputError as exc:
+        fail(exc)
     if json_out:
         emit_json(answer)
         return

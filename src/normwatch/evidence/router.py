@@ -20,7 +20,7 @@ from normwatch.data import shipped
 from normwatch.errors import InputError
 from normwatch.evidence.answer import RouteAnswer, RouteQuestion
 from normwatch.knowledge.commitments import commitment_start, commitment_status
-from normwatch.knowledge.countries import CountryCode, country_name, is_country
+from normwatch.knowledge.countries import CountryCode, country_code, country_name
 from normwatch.knowledge.dates import latest, to_date
 from normwatch.knowledge.load import KnowledgeBase, read_yaml, shipped_kb
 from normwatch.knowledge.models import Commitment, Instrument, Url
@@ -162,12 +162,7 @@ def _country(value: str | None, option: str, required: bool = True) -> str | Non
         if required:
             raise InputError.one("route", "", option, "a country code is required")
         return None
-    code = value.strip().upper()
-    if not is_country(code):
-        raise InputError.one(
-            "route", "", option, f"unknown country code {value!r}; use an ISO 3166-1 alpha-3 code such as FRA"
-        )
-    return code
+    return country_code(value, option, "route")
 
 
 def question(

@@ -30,6 +30,19 @@ def country_name(code: str) -> str:
     return _names().get(code, code)
 
 
+def country_code(value: str, field: str = "country", file: str = "input") -> str:
+    """``value`` as an ISO 3166-1 alpha-3 code (trimmed, upper-cased), or an
+    :class:`~normwatch.errors.InputError` naming ``field``: the one check every front end
+    and library function uses."""
+    from normwatch.errors import InputError
+
+    code = value.strip().upper()
+    if not is_country(code):
+        raise InputError.one(file, "", field,
+                             f"{value.strip()[:40]!r} is not an ISO 3166-1 alpha-3 country code (e.g. FRA)")
+    return code
+
+
 def _check(code: str) -> str:
     if not is_country(code):
         raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-3 country code")

@@ -10,7 +10,8 @@ from fastapi.responses import Response
 
 from normwatch.analysis.brief import crisis_channels, precedents
 from normwatch.analysis.catalog import IncidentFilter
-from normwatch.knowledge.countries import is_country
+from normwatch.errors import InputError
+from normwatch.knowledge.countries import country_code
 from normwatch.knowledge.models import OPERATIONS, SECTORS
 from normwatch.service.web.common import PER_PAGE, PageError, catalog_of, error_page, page, parse_int, url, views
 
@@ -19,10 +20,10 @@ router = APIRouter(include_in_schema=False)
 def _country_param(value: str | None, name: str) -> str | None:
     if value is None or not value.strip():
         return None
-    code = value.strip().upper()
-    if not is_country(code):
-        raise PageError(400, f"{name}: {value!r} is not an ISO 3166-1 alpha-3 country code (e.g. FRA)")
-    return code
+    try:
+        return country_code(value, name, "query")
+    except InputError as exc:
+        raise PageError(400, str(exc)) from None
 
 
 def _choice(value: str | None, name: str, allowed: tuple[str, ...]) -> str | None:

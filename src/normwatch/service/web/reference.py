@@ -9,7 +9,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from normwatch.knowledge.countries import is_country
+from normwatch.errors import InputError
+from normwatch.knowledge.countries import country_code, is_country
 from normwatch.service.web.common import VERDICTS, PageError, catalog_of, error_page, page, views
 
 router = APIRouter(include_in_schema=False)
@@ -19,10 +20,11 @@ router = APIRouter(include_in_schema=False)
 def state_list(request: Request) -> Response:
     code = request.query_params.get("code", "").strip()
     if code:
-        if not is_country(code.upper()):
-            message = f"{code!r} is not an ISO 3166-1 alpha-3 country code (e.g. FRA)."
-            return error_page(request, PageError(400, message))
-        return RedirectResponse(f"/states/{code.upper()}", status_code=303)
+        try:
+            found = country_code(code, "code", "query")
+        except InputError as exc:
+            return error_page(request, PageError(400, str(exc)))
+        return RedirectResponse(f"/states/{found}", status_code=303)
     rows = catalog_of(request).state_table()
     data = {"states": rows, "recorded": sum(r["recorded_state"] for r in rows)}
     return page(request, "states.html", data, title="States")
