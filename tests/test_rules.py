@@ -79,3 +79,18 @@ def test_rules_version_changes_with_the_rules(tmp_path):
     path = folder / "law.yaml"
     path.write_text(path.read_text() + "\n# edited\n")
     assert load_rules(folder).version != before
+
+
+def test_rules_facts_lists_every_fact_a_rule_may_read() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from normwatch.cli import app
+    from normwatch.engine.rules import shipped_rules
+
+    result = CliRunner().invoke(app, ["rules", "--facts", "--json"])
+    assert result.exit_code == 0, result.output
+    listed = {row["fact"] for row in json.loads(result.stdout)}
+    assert listed == set(shipped_rules().known_facts())
+    assert {"red_line", "eu_victim", "law_use_of_force_yes"} <= listed

@@ -19,9 +19,8 @@ from pydantic import Field, ValidationError
 from normwatch.analysis.results import WhatIfResult
 from normwatch.engine.cel import MAX_LENGTH, compile_expression
 from normwatch.engine.columnar import addresses_of, assess_table, frame
-from normwatch.engine.facts import fact_kinds
 from normwatch.engine.responsibility import responsible_states
-from normwatch.engine.rules import INJECTED, Clause, NormRule, RuleSet, check_expression, shipped_rules
+from normwatch.engine.rules import Clause, NormRule, RuleSet, check_expression, shipped_rules
 from normwatch.errors import InputError, NotFound, Problem, from_validation_error
 from normwatch.knowledge.commitments import committed
 from normwatch.knowledge.dates import earliest
@@ -66,7 +65,7 @@ def draft_from_data(data: Any, rules: RuleSet, file: str) -> DraftRule:
         draft = DraftRule.model_validate(data)
     except ValidationError as exc:
         raise InputError(from_validation_error(file, "", exc)) from None
-    known = {**fact_kinds(), **{d.name: "bool" for d in rules.derived}, **INJECTED}
+    known = rules.known_facts()
     found: list[Problem] = []
     texts = [c.when for c in draft.engaged] + [t for t in (draft.breach, draft.possible) if t]
     for text in texts:

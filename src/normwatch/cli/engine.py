@@ -101,6 +101,7 @@ def rules(
 ) -> None:
     """List the rules (one per norm) or the facts they are written in."""
     from normwatch.engine.facts import BASE_FACTS
+    from normwatch.engine.rules import INJECTED_MEANINGS
 
     ruleset = checked_rules(rules_dir)
     if facts:
@@ -109,6 +110,9 @@ def rules(
         ]
         rows += [{"fact": d.name, "type": "bool", "meaning": d.meaning, "derived": True, "when": d.when}
                  for d in ruleset.derived]
+        # computed by the engine itself, between rule families: usable in responses.yaml
+        rows += [{"fact": name, "type": "bool", "meaning": meaning, "derived": True, "when": "(engine)"}
+                 for name, meaning in INJECTED_MEANINGS.items()]
         if json_out:
             emit_json(rows)
             return

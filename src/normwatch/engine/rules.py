@@ -119,12 +119,15 @@ class _ResponsesFile(_Strict):
     options: list[ResponseOption]
 
 
-INJECTED = {
-    "red_line": "bool",
-    "eu_victim": "bool",
-    **{f"law_{q}_{level}": "bool" for q in LAW_QUESTIONS for level in ("yes", "possible")},
+INJECTED_MEANINGS = {
+    "red_line": "the incident crossed a red line (acts.yaml), computed before the law and responses",
+    "eu_victim": "a victim state was an EU member on the incident's start (for the EU toolbox)",
+    **{f"law_{q}_{level}": f"the {q.replace('_', ' ')} answer is {level}" for q in LAW_QUESTIONS
+       for level in ("yes", "possible")},
 }
-"""Facts computed by the engine between rule families (available to acts and responses)."""
+"""Facts the engine computes between rule families (for the response options), and what
+they mean."""
+INJECTED = dict.fromkeys(INJECTED_MEANINGS, "bool")
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,11 @@ class RuleSet:
     law: tuple[LawQuestion, ...]
     responses: tuple[ResponseOption, ...]
     files: dict[str, str]
+
+    def known_facts(self) -> dict[str, str]:
+        """Every fact a rule condition may read, with its type: the base facts, the derived
+        facts of this rule set, and those the engine injects between rule families."""
+        return {**fact_kinds(), **{d.name: "bool" for d in self.derived}, **INJECTED}
 
     def expressions(self) -> list[str]:
         """Every CEL expression text in the rule set."""
@@ -177,7 +185,7 @@ def _check_names(rules: RuleSet, kinds: Mapping[str, str]) -> list[Problem]:
     for d in rules.derived:
         problems += check_expression(d.when, known, rules.files["derived"], d.name)
         known[d.name] = "bool"
-    known.update(INJECTED)
+    known = rules.known_facts()
     for text in rules.expressions()[len(rules.derived):]:
         problems += check_expression(text, known, "rules", "")
     return problems
