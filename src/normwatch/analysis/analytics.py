@@ -23,9 +23,9 @@ day its joining date may mean, and up to the first day its leaving date may mean
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -53,7 +53,17 @@ class UnknownBloc(ValueError):
 
 # --- assessments, cached per knowledge base and rule set --------------------------------
 
-_CACHE: dict[tuple[int, str, str], dict[str, dict[str, Any]]] = {}
+T = TypeVar("T")
+
+
+def _memo(kb: KnowledgeBase, key: tuple[str, ...], make: Callable[[], T]) -> T:
+    """A value computed once per knowledge-base object and key. It lives on the object, so
+    it goes with it: no process-wide table keyed by ``id()``, which a new object may reuse."""
+    table: dict[tuple[str, ...], Any] = kb.__dict__.setdefault("_analytics_memo", {})
+    if key not in table:
+        table[key] = make()
+    found: T = table[key]
+    return found
 
 
 def _rules(rules: RuleSet | None) -> RuleSet:
@@ -63,12 +73,8 @@ def _rules(rules: RuleSet | None) -> RuleSet:
 def assessments(kb: KnowledgeBase, rules: RuleSet | None = None) -> dict[str, dict[str, Any]]:
     """The Contract 3 assessment of every catalogue incident, by incident id (cached)."""
     ruleset = _rules(rules)
-    key = (id(kb), kb.version, ruleset.version)
-    if key not in _CACHE:
-        if len(_CACHE) > 8:
-            _CACHE.clear()
-        _CACHE[key] = {i.id: assess(i, kb, ruleset).model_dump(mode="json") for i in kb.incidents}
-    return _CACHE[key]
+    return _memo(kb, ("assessments", ruleset.version),
+                 lambda: {i.id: assess(i, kb, ruleset).model_dump(mode="json") for i in kb.incidents})
 
 
 def incident_day(incident: Incident) -> dt.date:
@@ -101,19 +107,15 @@ class _Index:
         )
 
 
-_INDEX: dict[tuple[int, str], _Index] = {}
-
-
 def _index(kb: KnowledgeBase) -> _Index:
-    key = (id(kb), kb.version)
-    if key not in _INDEX:
+    def build() -> _Index:
         table: dict[str, dict[str, list[Commitment]]] = {}
         for c in kb.commitments:
             if c.state is not None:
                 table.setdefault(c.instrument, {}).setdefault(c.state, []).append(c)
-        _INDEX.clear()
-        _INDEX[key] = _Index(table)
-    return _INDEX[key]
+        return _Index(table)
+
+    return _memo(kb, ("commitment-index",), build)
 
 
 def committed_states(kb: KnowledgeBase, instrument: str, on: str | dt.date | None = None) -> frozenset[str]:
