@@ -31,6 +31,7 @@ from normwatch.errors import InputError, NotFound, Problem
 from normwatch.evidence.answer import RouteAnswer
 from normwatch.knowledge.countries import CountryCode, country_codes, country_name, is_country
 from normwatch.knowledge.models import Incident, Operation, Sector
+from normwatch.service.media import preferred
 from normwatch.service.store import Store, incident_json
 from normwatch.service.tokens import Scope, TokenInfo, allows
 
@@ -186,8 +187,7 @@ def json_bytes(body: bytes, status: int = 200) -> Response:
 def _wants_csv(request: Request, fmt: str | None) -> bool:
     if fmt is not None:
         return fmt == "csv"
-    accept = request.headers.get("accept", "")
-    return "text/csv" in accept and "application/json" not in accept
+    return preferred(request.headers.get("accept"), ("application/json", "text/csv")) == "text/csv"
 
 
 def _cell(value: Any) -> str:

@@ -37,6 +37,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 
 from normwatch.analysis.catalog import Catalog
+from normwatch.service.media import preferred
 
 MEDIA_TAXII = "application/taxii+json;version=2.1"
 MEDIA_STIX = "application/stix+json;version=2.1"
@@ -87,26 +88,11 @@ def _taxii(body: dict[str, Any], headers: dict[str, str] | None = None, media: s
 
 def _accepts(request: Request, *types: str) -> str:
     """The media type to answer with, or 406."""
-    accept = request.headers.get("accept", "").replace(" ", "")
-    if not accept:
-        return types[0]
-    for part in accept.split(","):
-        media, *params = part.split(";")
-        media = media.lower()
-        version = next((p.split("=", 1)[1] for p in params if p.startswith("version=")), "2.1")
-        quality = next((p.split("=", 1)[1] for p in params if p.startswith("q=")), "1")
-        try:
-            refused = float(quality) <= 0  # q=0 means "not this type" (RFC 9110, 12.4.2)
-        except ValueError:
-            refused = True
-        if refused:
-            continue
-        if media in ("*/*", "application/*"):
-            return types[0]
-        for candidate in types:
-            if media == candidate.split(";")[0] and version == "2.1":
-                return candidate
-    raise HTTPException(406, f"the server answers {' or '.join(types)}, not {accept}")
+    found = preferred(request.headers.get("accept"), types)
+    if found is None:
+        accept = request.headers.get("accept", "")
+        raise HTTPException(406, f"the server answers {' or '.join(types)}, not {accept}")
+    return found
 
 
 # --- the objects of each collection ----------------------------------------------------------

@@ -21,6 +21,7 @@ from normwatch.analysis.catalog import Catalog
 from normwatch.engine.responsibility import responsible_states
 from normwatch.knowledge.countries import country_name, is_country
 from normwatch.knowledge.models import Incident
+from normwatch.service.media import preferred
 
 VERDICTS = ("breach", "possible", "undetermined", "not-engaged")
 PER_PAGE = 25
@@ -69,8 +70,7 @@ def wants_json(request: Request) -> bool:
     fmt = request.query_params.get("format")
     if fmt in ("json", "html"):
         return fmt == "json"
-    accept = request.headers.get("accept", "")
-    return "application/json" in accept and "text/html" not in accept
+    return preferred(request.headers.get("accept"), ("text/html", "application/json")) == "application/json"
 
 
 def json_url(request: Request) -> str:
