@@ -481,6 +481,10 @@ def test_state_page_uses_the_analytics_scorecard(client):
     pytest.importorskip("normwatch.analysis.analytics")
     data = client.get("/states/RUS?format=json").json()
     assert data["analytics"]["attributed"] == data["scorecard"]["incidents_attributed"]
+    # one definition: the page's count of broken commitments is the analytics' count
+    assert data["scorecard"]["own_commitment_breaches"] == data["analytics"]["own_commitment_breaches"]
+    pairs = {(c["incident"], c["norm"]) for c in data["scorecard"]["commitments_broken"]}
+    assert len(pairs) == data["analytics"]["own_commitment_breaches"]
     assert "Breach findings" in client.get("/states/RUS").text
 
 

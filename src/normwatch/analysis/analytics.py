@@ -481,9 +481,10 @@ def scorecard(
     Keys: ``summary`` (one row), ``commitments``, ``memberships``, ``attributed`` (incidents
     attributed to it, any confidence), ``norms`` (per norm: breach verdicts in incidents
     attributed to it, split into breaches of its own commitments and others),
-    ``suffered`` (incidents where it is a target), ``responses_made`` (by the state, or by an
-    organisation it belonged to on the day) and ``responses_received`` (responses to
-    incidents attributed to it).
+    ``commitments_broken`` (one row per incident, norm and instrument through which the state
+    had committed to the norm it breached), ``suffered`` (incidents where it is a target),
+    ``responses_made`` (by the state, or by an organisation it belonged to on the day) and
+    ``responses_received`` (responses to incidents attributed to it).
     """
     code = country_code(state, "state", "scorecard")
     day = _day(on)
@@ -506,7 +507,7 @@ def scorecard(
          "member_on_date": member_on(m, day)}
         for o in kb.organisations for m in o.members if m.state == code
     ]
-    attributed, norm_rows, suffered, made, received = [], [], [], [], []
+    attributed, norm_rows, suffered, made, received, broken = [], [], [], [], [], []
     codes = _org_codes(kb)
     for i in kb.incidents:
         a = docs[i.id]
@@ -521,6 +522,8 @@ def scorecard(
                 "possible": [n["id"] for n in a["norms"] if n["verdict"] == "possible"],
                 "own_commitment": own, "victims": sorted({t.country for t in i.targets} - {code}),
             })
+            broken += [{"incident": i.id, "start": i.start, "norm": c["norm"], "instrument": c["instrument"]}
+                       for c in a["commitments_breached"] if c["state"] == code]
             for norm in breach:
                 norm_rows.append({"norm": norm, "incident": i.id, "confidence": mine["confidence"],
                                   "own": norm in own})
@@ -581,6 +584,9 @@ def scorecard(
             "own_commitment": pl.List(pl.Utf8), "victims": pl.List(pl.Utf8),
         }),
         "norms": norms,
+        "commitments_broken": pl.DataFrame(broken, schema={
+            "incident": pl.Utf8, "start": pl.Utf8, "norm": pl.Utf8, "instrument": pl.Utf8,
+        }),
         "suffered": pl.DataFrame(suffered, schema={
             "incident": pl.Utf8, "name": pl.Utf8, "start": pl.Utf8, "responsible": pl.List(pl.Utf8),
             "red_line": pl.Boolean, "sectors": pl.List(pl.Utf8),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -30,40 +29,23 @@ def state_list(request: Request) -> Response:
     return page(request, "states.html", data, title="States")
 
 
-def scorecard(request: Request, code: str) -> dict[str, Any]:
-    """What the catalogue holds against one state: incidents, red lines, breaches, commitments broken."""
+def scorecard(request: Request, code: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The state's scorecard for the page, and the analytics summary row, both from the one
+    :func:`normwatch.analysis.analytics.scorecard` (one definition of every count)."""
+    from normwatch.analysis import analytics
+
     catalog = catalog_of(request)
-    v = views(request)
-    attributed = v.attributed_to(code)
-    breaches: Counter[str] = Counter()
-    broken = []
-    red = 0
-    for incident in attributed:
-        a = catalog.assessment(incident.id)
-        red += bool(a["red_line"])
-        for n in a["norms"]:
-            if n["verdict"] == "breach" and any(r["state"] == code for r in a["responsible"]):
-                breaches[n["id"]] += 1
-        for c in a["commitments_breached"]:
-            if c["state"] == code:
-                broken.append({**c, "incident": incident.id, "start": incident.start})
-    return {
-        "incidents_attributed": len(attributed),
-        "red_lines_crossed": red,
-        "norm_breaches": dict(breaches.most_common()),
-        "commitments_broken": broken,
+    card = analytics.scorecard(catalog.kb, code, catalog.rules)
+    summary = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in card["summary"].to_dicts()[0].items()}
+    norms = sorted(card["norms"].to_dicts(), key=lambda r: (-r["breaches"], r["norm"]))
+    page_card = {
+        "incidents_attributed": summary["attributed"],
+        "red_lines_crossed": summary["red_line_attributed"],
+        "norm_breaches": {r["norm"]: r["breaches"] for r in norms if r["breaches"]},
+        "own_commitment_breaches": summary["own_commitment_breaches"],
+        "commitments_broken": [{**row, "state": code} for row in card["commitments_broken"].to_dicts()],
     }
-
-
-def analytics_summary(request: Request, code: str) -> dict[str, Any] | None:
-    """The summary row of :func:`normwatch.analysis.analytics.scorecard`, when that module is available."""
-    try:
-        from normwatch.analysis import analytics
-    except ImportError:
-        return None
-    catalog = catalog_of(request)
-    rows = analytics.scorecard(catalog.kb, code, catalog.rules)["summary"].to_dicts()
-    return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in rows[0].items()}
+    return page_card, summary
 
 
 @router.get("/states/{code}")
@@ -75,14 +57,15 @@ def state_page(request: Request, code: str) -> Response:
     if iso3 != code:
         return RedirectResponse(f"/states/{iso3}", status_code=307)
     profile = catalog.state(iso3)
+    card, summary = scorecard(request, iso3)
     v = views(request)
     groups = [
         {"id": g.id, "name": g.name, "aliases": g.aliases} for g in catalog.kb.groups if g.sponsor == iso3
     ]
     data = {
         **profile,
-        "scorecard": scorecard(request, iso3),
-        "analytics": analytics_summary(request, iso3),
+        "scorecard": card,
+        "analytics": summary,
         "attributed": [catalog.summary(i) for i in v.attributed_to(iso3)],
         "suffered": [catalog.summary(i) for i in v.suffered_by(iso3)],
         "groups": groups,
