@@ -311,3 +311,22 @@ def test_export_yaml_writes_nothing_when_one_record_cannot_become_a_file(
     assert not (tmp_path / "out").exists()
     monkeypatch.setattr(store, "published", lambda: good)
     assert len(store.export_yaml(tmp_path / "out")) == len(good)
+
+
+def test_markup_in_incident_data_never_becomes_a_link_in_a_brief(kb) -> None:
+    import normwatch
+    from normwatch.publish.brief import brief_document
+    from normwatch.publish.document import to_html, to_markdown
+
+    record = kb.incident_by_id["notpetya-2017"].model_copy(update={
+        "name": "NotPetya [click here](https://evil.example/x)",
+        "summary": "<script>alert(1)</script> **bold** and [a link](https://evil.example/y)",
+    })
+    data = normwatch.brief(record, kb).model_dump(mode="json")
+    page = to_html(brief_document(data))
+    assert "evil.example" in page  # shown as text...
+    assert 'href="https://evil.example' not in page  # ...never as a link
+    assert "<script>" not in page and "<strong>" not in page
+    assert '<a href="https://www.ncsc.gov.uk/' in page  # the record's sources stay links
+    text = to_markdown(brief_document(data))
+    assert "](https://evil.example" not in text.replace("\\]", "")

@@ -166,7 +166,8 @@ def brief(
 ) -> None:
     """Crisis brief: assessment, response options, precedents and open channels."""
     from normwatch.analysis.brief import brief as make_brief
-    from normwatch.analysis.brief import html_page, markdown
+    from normwatch.publish.brief import brief_document
+    from normwatch.publish.document import to_html, to_markdown
 
     base = checked_kb(kb)
     rules = checked_rules(rules_dir)
@@ -181,7 +182,8 @@ def brief(
 
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     else:
-        text = markdown(data) if format_ == "md" else html_page(data)
+        doc = brief_document(data)
+        text = to_markdown(doc) if format_ == "md" else to_html(doc)
     if out_path is None:
         out.file.write(text)
         return

@@ -13,16 +13,12 @@ that matplotlib ships, so any Unicode name prints.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import html
 import io
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import polars as pl
-from matplotlib.figure import Figure
 
 from normwatch.analysis import analytics as an
 from normwatch.analysis.brief import precedents
@@ -31,6 +27,18 @@ from normwatch.knowledge.countries import country_name
 from normwatch.knowledge.dates import earliest
 from normwatch.knowledge.load import KnowledgeBase
 from normwatch.publish import plots
+from normwatch.publish.document import (
+    Block,
+    Bullets,
+    Heading,
+    Image,
+    Paragraph,
+    Report,
+    Table,
+    _meta,
+    to_html,
+    to_markdown,
+)
 
 Format = Literal["md", "html", "pdf"]
 KINDS = ("incident", "state", "bloc", "norm", "catalogue")
@@ -38,76 +46,6 @@ KINDS = ("incident", "state", "bloc", "norm", "catalogue")
 
 class ReportError(ValueError):
     """A report that cannot be made: unknown subject or kind."""
-
-
-# --- the document model --------------------------------------------------------------------
-
-
-@dataclass
-class Heading:
-    text: str
-    level: int = 2
-
-
-@dataclass
-class Paragraph:
-    text: str
-
-
-@dataclass
-class Bullets:
-    items: list[tuple[str, str | None]]
-    """Each item: its text and an optional link."""
-
-
-@dataclass
-class Table:
-    columns: list[str]
-    rows: list[list[str]]
-    caption: str = ""
-    widths: list[float] | None = None
-    """Relative column widths for the PDF."""
-
-
-@dataclass
-class Image:
-    key: str
-    caption: str
-    png: bytes
-    svg: str
-    ratio: float = 0.6
-    """Height over width."""
-
-
-Block = Heading | Paragraph | Bullets | Table | Image
-
-
-@dataclass
-class Report:
-    """A report, ready to render: its blocks and the numbers its text quotes."""
-
-    kind: str
-    subject: str
-    title: str
-    kb_version: str
-    kb_as_of: str
-    rules_version: str
-    generated: str
-    blocks: list[Block] = field(default_factory=list)
-    numbers: dict[str, Any] = field(default_factory=dict)
-    sources: list[str] = field(default_factory=list)
-
-    def add(self, *blocks: Block) -> None:
-        self.blocks.extend(blocks)
-
-    def figure(self, key: str, caption: str, fig: Figure) -> None:
-        width, height = fig.get_size_inches()
-        self.blocks.append(Image(key, caption, plots.png_bytes(fig, dpi=130), plots.svg_text(fig),
-                                 float(height / width)))
-
-    @property
-    def images(self) -> list[Image]:
-        return [b for b in self.blocks if isinstance(b, Image)]
 
 
 def _pct(value: float | None) -> str:
@@ -502,87 +440,6 @@ def build(kb: KnowledgeBase, kind: str, subject: str | None, rules: RuleSet | No
 
 
 # --- rendering -----------------------------------------------------------------------------
-
-
-def _meta(report: Report) -> str:
-    return (f"Knowledge base {report.kb_version} (latest recorded date {report.kb_as_of}); rules "
-            f"{report.rules_version}; generated {report.generated} by normwatch.")
-
-
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def to_markdown(report: Report) -> str:
-    """Markdown with figures embedded as base64 PNG data URIs."""
-    lines = [f"# {report.title}", "", f"*{_meta(report)}*", ""]
-    for block in report.blocks:
-        if isinstance(block, Heading):
-            lines += ["#" * block.level + " " + block.text, ""]
-        elif isinstance(block, Paragraph):
-            if block.text:
-                lines += [block.text, ""]
-        elif isinstance(block, Bullets):
-            lines += [f"- [{t}]({u})" if u else f"- {t}" for t, u in block.items] or ["- none"]
-            lines.append("")
-        elif isinstance(block, Table):
-            if block.caption:
-                lines += [f"*{block.caption}*", ""]
-            if not block.rows:
-                lines += ["(none)", ""]
-                continue
-            lines.append("| " + " | ".join(_md_cell(c) for c in block.columns) + " |")
-            lines.append("|" + "---|" * len(block.columns))
-            lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in block.rows]
-            lines.append("")
-        else:
-            data = base64.b64encode(block.png).decode()
-            lines += [f"![{block.caption}](data:image/png;base64,{data})", "", f"*Figure: {block.caption}*", ""]
-    return "\n".join(lines)
-
-
-_CSS = (
-    "body{font-family:'DejaVu Sans',system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;"
-    "line-height:1.45;color:#222}h1{font-size:1.6rem}h2{border-bottom:1px solid #ccc;font-size:1.2rem;"
-    "margin-top:2rem}table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0 1rem;width:100%}"
-    "th,td{border:1px solid #ddd;padding:.25rem .4rem;text-align:left;vertical-align:top}th{background:#f3f3f3}"
-    "figure{margin:1rem 0}figure img{max-width:100%}figcaption{font-size:.85rem;color:#555}"
-    ".meta{color:#666;font-size:.85rem}.caption{font-style:italic;font-size:.85rem}"
-    "@media print{body{max-width:none}figure,table{page-break-inside:avoid}}"
-)
-
-
-def to_html(report: Report) -> str:
-    """A self-contained HTML page (inline CSS, figures as base64 PNG)."""
-    e = html.escape
-    body = [f"<h1>{e(report.title)}</h1>", f"<p class=\"meta\">{e(_meta(report))}</p>"]
-    for block in report.blocks:
-        if isinstance(block, Heading):
-            body.append(f"<h{block.level}>{e(block.text)}</h{block.level}>")
-        elif isinstance(block, Paragraph):
-            if block.text:
-                body.append(f"<p>{e(block.text)}</p>")
-        elif isinstance(block, Bullets):
-            items = [f"<li><a href=\"{e(u)}\">{e(t)}</a></li>" if u else f"<li>{e(t)}</li>" for t, u in block.items]
-            body.append("<ul>" + "".join(items or ["<li>none</li>"]) + "</ul>")
-        elif isinstance(block, Table):
-            if block.caption:
-                body.append(f"<p class=\"caption\">{e(block.caption)}</p>")
-            if not block.rows:
-                body.append("<p>(none)</p>")
-                continue
-            head = "".join(f"<th>{e(c)}</th>" for c in block.columns)
-            rows = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in block.rows)
-            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
-        else:
-            data = base64.b64encode(block.png).decode()
-            body.append(f"<figure id=\"fig-{e(block.key)}\"><img alt=\"{e(block.caption)}\" "
-                        f"src=\"data:image/png;base64,{data}\"><figcaption>{e(block.caption)}</figcaption></figure>")
-    return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{e(report.title)}</title><meta name=\"generator\" content=\"normwatch\">"
-            f"<meta name=\"kb-version\" content=\"{e(report.kb_version)}\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<style>{_CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
 
 
 def _font_dir() -> Path:

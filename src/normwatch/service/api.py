@@ -414,15 +414,17 @@ def get_brief(
     request: Request, incident_id: Ident, on: Day = None,
     fmt: Annotated[Literal["json", "md", "html"], Query(alias="format")] = "json",
 ) -> Response:
-    from normwatch.analysis.brief import brief, html_page, markdown
+    from normwatch.analysis.brief import brief
+    from normwatch.publish.brief import brief_document
+    from normwatch.publish.document import to_html, to_markdown
 
     catalog = catalog_of(request)
     incident = _incident(catalog, incident_id)
     data = brief(incident, catalog.kb, catalog.rules, on).model_dump(mode="json")
     if fmt == "md":
-        return PlainTextResponse(markdown(data), media_type="text/markdown; charset=utf-8")
+        return PlainTextResponse(to_markdown(brief_document(data)), media_type="text/markdown; charset=utf-8")
     if fmt == "html":
-        return HTMLResponse(html_page(data))
+        return HTMLResponse(to_html(brief_document(data)))
     return json_bytes(json.dumps(data, ensure_ascii=False).encode())
 
 
