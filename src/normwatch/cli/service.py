@@ -52,6 +52,7 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
     database: DatabaseOption = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    workers: Annotated[int, typer.Option(help="Server processes on the one port.", min=1, max=64)] = 1,
 ) -> None:
     """Serve the web UI, the REST API (/api) and TAXII 2.1 (/taxii2) over the store.
 
@@ -64,7 +65,7 @@ def serve(
     out.print(f"normwatch: store {database_url(database).split('@')[-1]}; serving http://{host}:{port}/ "
               f"(API /api, OpenAPI /openapi.json, TAXII /taxii2/)", highlight=False)
     try:
-        run(host=host, port=port, url=database, log_level=log_level)
+        run(host=host, port=port, url=database, log_level=log_level, workers=workers)
     except StoreError as exc:
         fail(str(exc))
 

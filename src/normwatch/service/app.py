@@ -351,15 +351,26 @@ def create_app(
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, url: str | None = None,
-          log_level: str = "info") -> None:
-    """Open (and if needed build) the store, then serve the application with uvicorn."""
+          log_level: str = "info", workers: int = 1) -> None:
+    """Open (and if needed build) the store, then serve the application with uvicorn.
+
+    With ``workers`` > 1, uvicorn runs that many processes on the one port; each opens the
+    same store (built once, here, before they start) and picks up the others' writes as
+    any servers sharing a database do.
+    """
     import uvicorn
 
     from normwatch.service.store import open_store
 
     store = open_store(url)
-    app = create_app(store=store)
-    uvicorn.run(app, host=host, port=port, log_level=log_level)
+    if workers <= 1:
+        uvicorn.run(create_app(store=store), host=host, port=port, log_level=log_level)
+        return
+    store.close()
+    if url:
+        os.environ["NORMWATCH_DATABASE_URL"] = url  # the workers' factory reads it
+    uvicorn.run("normwatch.service.app:app_from_environment", factory=True, host=host, port=port,
+                log_level=log_level, workers=workers)
 
 
 def app_from_environment() -> Any:
