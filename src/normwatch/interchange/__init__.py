@@ -25,6 +25,7 @@ from normwatch.interchange.importing import (
     existing_ids,
     write_all_or_nothing,
 )
+from normwatch.knowledge.load import LEFTOVER
 
 Format = Literal["auto", "yaml", "json", "stix", "csv", "parquet", "eurepoc", "cfr", "dcid"]
 FORMATS: tuple[str, ...] = Format.__args__  # type: ignore[attr-defined]
@@ -75,7 +76,8 @@ def _expand(paths: Sequence[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             files.extend(sorted(p for pattern in ("*.yaml", "*.yml", "*.json", "*.jsonl")
-                                for p in path.rglob(pattern)))
+                                for p in path.rglob(pattern)
+                                if not any(part.startswith(LEFTOVER) for part in p.relative_to(path).parts)))
         else:
             files.append(path)
     return files

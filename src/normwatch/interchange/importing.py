@@ -1,18 +1,26 @@
 """All-or-nothing writing of validated records into a target folder.
 
-An import first validates everything; only then are the files written, into a temporary
-folder beside the target, and moved into place. If anything fails on the way, every file
-moved so far is removed again: the target folder is left exactly as it was.
+An import first validates everything; only then are the files written, into a complete
+new folder beside the target (the files already there, hard-linked, and the new ones),
+which then takes the target's place in one step. The target holds all the old files or
+all the new ones, whether the import fails or its process is killed on the way; what a
+killed import leaves beside it is settled by the next import or load
+(:func:`normwatch.knowledge.load.settle`).
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
+import secrets
 import shutil
+import sys
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +28,7 @@ import yaml
 
 from normwatch.errors import InputError, Problem
 from normwatch.interchange.incidents_io import dump_yaml
-from normwatch.knowledge.load import read_yaml
+from normwatch.knowledge.load import LEFTOVER, folder_locks, leftover_prefix, read_yaml, settle, yaml_files
 from normwatch.knowledge.models import MAX_ID, Incident, ThreatActor
 
 
@@ -77,23 +85,21 @@ def existing_ids(folder: Path) -> tuple[dict[str, str], dict[str, str]]:
     """
     incidents: dict[str, str] = {}
     groups: dict[str, str] = {}
-    if not folder.is_dir():
-        return incidents, groups
-    for pattern in ("*.yaml", "*.yml", "*.json"):
-        for path in folder.rglob(pattern):
-            data, problems = read_yaml(path)
-            if problems:
-                continue
-            if isinstance(data, dict) and "id" in data and "incidents" not in data:
-                data = {"incidents": [data]}
-            if not isinstance(data, dict):
-                continue
-            for key, seen in (("incidents", incidents), ("groups", groups)):
-                items = data.get(key)
-                if isinstance(items, list):
-                    for item in items:
-                        if isinstance(item, dict) and isinstance(item.get("id"), str):
-                            seen.setdefault(item["id"], str(path))
+    files = yaml_files(folder)  # settles a killed import's leftovers first
+    for path in files:
+        data, problems = read_yaml(path)
+        if problems:
+            continue
+        if isinstance(data, dict) and "id" in data and "incidents" not in data:
+            data = {"incidents": [data]}
+        if not isinstance(data, dict):
+            continue
+        for key, seen in (("incidents", incidents), ("groups", groups)):
+            items = data.get(key)
+            if isinstance(items, list):
+                for item in items:
+                    if isinstance(item, dict) and isinstance(item.get("id"), str):
+                        seen.setdefault(item["id"], str(path))
     return incidents, groups
 
 
@@ -169,53 +175,96 @@ def write_all_or_nothing(
 ) -> list[Path]:
     """Write each incident as ``<id>.yaml`` (and each group as ``group-<id>.yaml``) into ``into``.
 
-    Files are rendered into a temporary folder beside ``into`` first, then moved. No
-    existing file is ever replaced; on any failure the files moved so far are removed and
-    ``into`` is left as it was (a folder created for the import is removed too).
+    The new ``into`` is built beside it (see the module's docstring) and swapped in; no
+    existing file is replaced, and on any failure ``into`` is left as it was (a folder
+    the import would have created is not created).
     """
     into = into.resolve()
-    created = not into.exists()
     if into.exists() and not into.is_dir():
         raise InputError([Problem(str(into), "", "", "the target is not a folder")])
+    names: list[tuple[str, str]] = [(f"{i.id}.yaml", dump_yaml(i)) for i in incidents]
+    names += [(f"group-{g.id}.yaml", _group_yaml(g)) for g in groups]
     parent = into.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".normwatch-import-", dir=parent))
+        settle(parent, into.name)
+        staging = Path(tempfile.mkdtemp(prefix=leftover_prefix("import", into.name), dir=parent))
     except OSError as exc:
         raise InputError([Problem(str(into), "", "", f"cannot write here: {exc.strerror}")]) from exc
-    moved: list[Path] = []
-    try:
-        names: list[tuple[str, str]] = [(f"{i.id}.yaml", dump_yaml(i)) for i in incidents]
-        names += [(f"group-{g.id}.yaml", _group_yaml(g)) for g in groups]
-        for name, text in names:
-            (staging / name).write_text(text, encoding="utf-8")
-        if created:
-            os.replace(staging, into)
+    # Locked for as long as this runs, so that a load or import in another process does
+    # not take the folder for a killed import's leftover (the lock follows it into place).
+    with folder_locks([staging]):
+        leftover = staging
+        try:
+            existed = into.is_dir()
+            if existed:
+                shutil.copytree(into, staging, symlinks=True, copy_function=_link, dirs_exist_ok=True,
+                                ignore=lambda _, found: [n for n in found if n.startswith(LEFTOVER)])
+            for name, text in names:
+                try:
+                    with open(staging / name, "x", encoding="utf-8") as out:
+                        out.write(text)
+                except FileExistsError:
+                    raise InputError([Problem(str(into / name), "", "", "file already exists")]) from None
+            if existed:
+                leftover = _swap(staging, into)
+                return [into / name for name, _ in names]
+            os.rename(staging, into)
             return sorted(into / name for name, _ in names)
-        for name, _ in names:
-            target = into / name
-            if target.exists():
-                raise InputError([Problem(str(target), "", "", "file already exists")])
-            if _same_device(staging, into):
-                os.link(staging / name, target)  # fails rather than replace a file
-            else:
-                shutil.copy2(staging / name, target)
-            moved.append(target)
-        return moved
-    except BaseException as exc:
-        for path in moved:
-            path.unlink(missing_ok=True)
-        if created and into.exists():
-            shutil.rmtree(into, ignore_errors=True)
-        if isinstance(exc, OSError):
+        except OSError as exc:
             raise InputError([Problem(str(into), "", "", f"cannot write: {exc.strerror or exc}")]) from exc
-        raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        finally:
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _same_device(a: Path, b: Path) -> bool:
+def _link(source: str, target: str) -> str:
+    # Hard links: the new folder shares the old files instead of copying them.
     try:
-        return a.stat().st_dev == b.stat().st_dev
+        os.link(source, target, follow_symlinks=False)
     except OSError:
+        shutil.copy2(source, target, follow_symlinks=False)
+    return target
+
+
+def _swap(staging: Path, into: Path) -> Path:
+    """Put ``staging`` in the place of ``into``; the path that now holds the old folder."""
+    if _exchange(staging, into):
+        return staging
+    old = into.with_name(leftover_prefix("old", into.name) + secrets.token_hex(4))
+    os.rename(into, old)
+    try:
+        os.rename(staging, into)
+    except BaseException:
+        os.rename(old, into)
+        raise
+    return old
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+@cache
+def _renameat2() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2  # glibc 2.28 and later
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step; False where the system or the filesystem cannot."""
+    function = _renameat2()
+    if function is None:
         return False
+    if function(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))

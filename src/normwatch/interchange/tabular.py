@@ -6,16 +6,23 @@ column header gives; a list inside a part (an attribution's ``by``) uses ``,``. 
 ``;``, ``|``, ``,`` or ``\\`` inside a value is escaped with a backslash. Effects and
 context are one column each key (``effects.data_stolen``, …); an empty cell is unknown.
 See docs/interchange.md for the column table.
+
+Every CSV normwatch writes (this one, the API's, the audit log) goes through
+:func:`csv_cell` and :func:`write_csv`: a cell that a spreadsheet would run as a formula
+(it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, and is not a
+plain number such as ``-3.5``) gets a leading ``'``, and the reader here takes it off again.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from normwatch.errors import Problem
 from normwatch.knowledge.load import parse_records
@@ -69,14 +76,48 @@ def _unescape(value: str) -> str:
     return "".join(out)
 
 
-def _cell(value: Any) -> str:
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, list | tuple):
+        return "; ".join(_text(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
     return str(value)
+
+
+def _formula_like(text: str) -> bool:
+    # Quotes already in front are looked through, so that a value which itself starts
+    # with ' gets one more and reads back unchanged.
+    body = text.lstrip("'")
+    return body[:1] in _FORMULA and not _NUMBER.fullmatch(body)
+
+
+def csv_cell(value: Any) -> str:
+    """The text of one CSV cell, safe to open in a spreadsheet (OWASP's CSV injection advice)."""
+    text = _text(value)
+    return "'" + text if _formula_like(text) else text
+
+
+def csv_value(cell: str) -> str:
+    """The value :func:`csv_cell` wrote into ``cell``."""
+    return cell[1:] if cell.startswith("'") and _formula_like(cell[1:]) else cell
+
+
+def write_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], stream: TextIO) -> None:
+    """A header of ``columns``, then one line per row (a missing key is an empty cell)."""
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow([csv_cell(c) for c in columns])
+    for row in rows:
+        writer.writerow([csv_cell(row.get(c)) for c in columns])
 
 
 def incident_row(incident: Incident) -> dict[str, str]:
@@ -98,26 +139,23 @@ def incident_row(incident: Incident) -> dict[str, str]:
                         if isinstance(value, list):
                             fields.append(",".join(_escape(v) for v in value))
                         else:
-                            fields.append(_escape(_cell(value)))
+                            fields.append(_escape(_text(value)))
                     while fields and fields[-1] == "":
                         fields.pop()
                     items.append("|".join(fields))
             row[column] = ";".join(items)
         elif key:
             value = data[head][key]
-            row[column] = ";".join(_escape(v) for v in value) if isinstance(value, list) else _cell(value)
+            row[column] = ";".join(_escape(v) for v in value) if isinstance(value, list) else _text(value)
         else:
-            row[column] = _cell(data[column])
+            row[column] = _text(data[column])
     return row
 
 
 def dump_csv(incidents: Iterable[Incident]) -> str:
     """Incidents as CSV text (header first)."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(COLUMNS), lineterminator="\n")
-    writer.writeheader()
-    for incident in incidents:
-        writer.writerow(incident_row(incident))
+    write_csv((incident_row(i) for i in incidents), COLUMNS, buffer)
     return buffer.getvalue()
 
 
@@ -153,7 +191,7 @@ def row_to_data(row: dict[str, str]) -> dict[str, Any]:
     effects: dict[str, Any] = {}
     context: dict[str, Any] = {}
     for column, raw in row.items():
-        value = (raw or "").strip()
+        value = csv_value(raw or "").strip()
         if not value:
             continue
         head, _, key = column.partition(".")

@@ -8,7 +8,11 @@ file, the record and the field, so ``normwatch check`` can report them all at on
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+import os
+import shutil
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
@@ -36,13 +40,47 @@ from normwatch.knowledge.models import (
 M = TypeVar("M", bound=BaseModel)
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """A safe YAML loader that refuses duplicate keys (PyYAML keeps the last silently)."""
+class _Refused(yaml.MarkedYAMLError):
+    """Well-formed YAML that normwatch will not read (anchors, complex keys, huge integers)."""
+
+
+class _Strict(yaml.composer.Composer):
+    """Refuses anchors and aliases while composing: an alias is a reference, so a few
+    hundred bytes of them expand to gigabytes for whoever walks the data (billion laughs)."""
+
+    peek_event: Callable[[], yaml.Event]  # the parser's, mixed in below
+    aliases = False
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()
+        if not self.aliases and (isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None):
+            mark: Any = event.start_mark  # libyaml's marks are typed apart from PyYAML's
+            raise _Refused(None, None, "YAML anchors and aliases are not accepted", mark)
+        return super().compose_node(parent, index)
+
+
+if yaml.__with_libyaml__:
+    # libyaml's parser with PyYAML's composer on top: the composer is where aliases are
+    # refused, and the C events still carry line and column.
+    class _StrictLoader(_Strict, yaml.CSafeLoader):
+        """A safe YAML loader that refuses duplicate keys, complex keys, anchors and aliases."""
+
+        def __init__(self, stream: str) -> None:
+            yaml.CSafeLoader.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+
+else:  # pragma: no cover - libyaml is in every wheel we ship
+
+    class _StrictLoader(_Strict, yaml.SafeLoader):  # type: ignore[no-redef]
+        """A safe YAML loader that refuses duplicate keys, complex keys, anchors and aliases."""
 
 
 def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise _Refused(None, None, "a key must be plain text or a number, not a mapping or a list",
+                           key_node.start_mark)
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise yaml.constructor.ConstructorError(
@@ -52,7 +90,38 @@ def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) 
     return loader.construct_mapping(node, deep=deep)
 
 
+def _integer(loader: _StrictLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return loader.construct_yaml_int(node)
+    except ValueError:
+        # Python refuses to convert decimal integers of more than 4,300 digits
+        # (sys.get_int_max_str_digits), a guard against quadratic-time conversion.
+        digits = sum(c.isdigit() for c in str(node.value))
+        raise _Refused(None, None, f"an integer of {digits} digits is too long", node.start_mark) from None
+
+
+def _timestamp(loader: _StrictLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except (ValueError, OverflowError) as exc:
+        raise _Refused(None, None, f"{node.value!r} is not a valid date: {exc}", node.start_mark) from None
+
+
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _integer)
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
+class _ShippedLoader(_StrictLoader):
+    """For the package's own data only, which is not user input: a few of its files were
+    written by ``yaml.safe_dump``, which shares repeated lists through aliases."""
+
+    aliases = True
+
+
+@cache
+def _shipped_root() -> Path:
+    return shipped().resolve()
 
 
 def read_text(path: Path, encoding: str = "utf-8") -> tuple[str | None, list[Problem]]:
@@ -66,19 +135,30 @@ def read_text(path: Path, encoding: str = "utf-8") -> tuple[str | None, list[Pro
         return None, [Problem(name, "", "", f"cannot read file: {exc.strerror}")]
 
 
-def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
-    """Parse one YAML or JSON file; a syntax or encoding error becomes a problem."""
-    name = str(path)
-    text, problems = read_text(path)
-    if text is None:
-        return None, problems
+def parse_yaml(text: str, name: str, *, shipped_data: bool = False) -> tuple[Any, list[Problem]]:
+    """Parse YAML or JSON text from user input; what cannot be read becomes a one-line
+    problem naming ``name`` and the line and column. Anchors and aliases are refused
+    unless the text is the package's own data (``shipped_data``)."""
+    loader = _ShippedLoader if shipped_data else _StrictLoader
     try:
-        return yaml.load(text, Loader=_StrictLoader), []  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=loader), []  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        return None, [Problem(name, "", "", f"malformed YAML/JSON: {where}{problem}")]
+        if isinstance(exc, _Refused):
+            return None, [Problem(name, "", "", f"{where}{problem}")]
+        return None, [Problem(name, "", "", f"malformed YAML/JSON: {where}{problem}".splitlines()[0])]
+    except RecursionError:
+        return None, [Problem(name, "", "", "malformed YAML/JSON: nested too deeply")]
+
+
+def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
+    """Parse one YAML or JSON file; a syntax or encoding error becomes a problem."""
+    text, problems = read_text(path)
+    if text is None:
+        return None, problems
+    return parse_yaml(text, str(path), shipped_data=path.resolve().is_relative_to(_shipped_root()))
 
 
 def default_path() -> Path:
@@ -279,9 +359,116 @@ def _add_file(kb: KnowledgeBase, path: Path, display: str) -> None:
     kb.origin.update(parsed.origin)
 
 
-def _yaml_files(folder: Path) -> Iterator[Path]:
+# --- folders an import replaced whole -----------------------------------------------------------
+#
+# ``normwatch import --into DIR`` builds the new DIR beside it, as ``.normwatch-import-DIR-XXXX``,
+# and swaps it in; where the system cannot exchange two folders in one step, the old DIR
+# waits as ``.normwatch-old-DIR-XXXX`` between two renames. A process killed on the way
+# leaves them behind: no reader looks into them, and the next import or load settles them.
+
+LEFTOVER = ".normwatch-"
+"""The start of every name an import leaves beside the folder it writes."""
+
+
+def leftover_prefix(kind: str, target: str) -> str:
+    """The name, up to a random tail without dashes, of an import's ``kind`` of folder
+    (``import``: the new folder being built; ``old``: the folder it replaces)."""
+    return f"{LEFTOVER}{kind}-{target}-"
+
+
+def _leftover(name: str) -> tuple[str, str] | None:
+    for kind in ("import", "old"):
+        prefix = f"{LEFTOVER}{kind}-"
+        if name.startswith(prefix):
+            target, sep, _ = name[len(prefix):].rpartition("-")
+            if sep and target:
+                return kind, target
+    return None
+
+
+@contextmanager
+def folder_locks(paths: Iterable[Path]) -> Iterator[bool]:
+    """Hold an exclusive lock on each folder that exists; yields False, holding none, if
+    another process holds one. The system drops a lock when its process dies, so a
+    killed import's folders are free while a running import's are not."""
+    handles: list[int] = []
+    free = True
+    try:
+        for path in paths:
+            try:
+                handle = os.open(path, os.O_RDONLY)
+            except OSError:
+                continue  # gone already, or a system that cannot open a folder
+            handles.append(handle)
+            if sys.platform != "win32":
+                import fcntl
+
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    free = False
+                    break
+                except OSError:
+                    pass  # a filesystem without locks
+        yield free
+    finally:
+        for handle in handles:
+            os.close(handle)
+
+
+def settle(parent: Path, name: str | None = None) -> None:
+    """Finish or undo what killed imports left in ``parent`` (for its folder ``name``, or
+    for every folder): an old folder whose target is missing is put back, and every
+    other leftover is removed. Leftovers of an import still running are left alone."""
+    found: dict[str, list[tuple[str, Path]]] = {}
+    try:
+        with os.scandir(parent) as entries:
+            for entry in entries:
+                parsed = _leftover(entry.name)
+                if parsed and name in (None, parsed[1]) and entry.is_dir(follow_symlinks=False):
+                    found.setdefault(parsed[1], []).append((parsed[0], Path(entry.path)))
+    except OSError:
+        return
+    for target_name, leftovers in sorted(found.items()):
+        target = parent / target_name
+        with folder_locks([target, *(path for _, path in leftovers)]) as free:
+            if not free:
+                continue
+            try:
+                olds = sorted((path for kind, path in leftovers if kind == "old"), key=lambda p: p.stat().st_mtime)
+                if olds and not target.exists():
+                    os.rename(olds[-1], target)  # killed between the two renames
+                for kind, path in leftovers:
+                    if path.exists() and (kind == "import" or target.exists()):
+                        shutil.rmtree(path, ignore_errors=True)
+            except OSError:
+                pass  # a read-only folder, say: its leftovers are still never read
+
+
+def _listing(folder: Path) -> tuple[list[Path], set[Path]]:
+    files: list[Path] = []
+    dirty: set[Path] = set()
     for pattern in ("*.yaml", "*.yml", "*.json"):
-        yield from folder.rglob(pattern)
+        for path in folder.rglob(pattern):
+            parts = path.relative_to(folder).parts
+            inside = next((n for n, part in enumerate(parts) if part.startswith(LEFTOVER)), None)
+            if inside is None:
+                files.append(path)
+            else:
+                dirty.add(folder.joinpath(*parts[:inside]))
+    return sorted(files), dirty
+
+
+def yaml_files(folder: Path) -> list[Path]:
+    """The YAML and JSON files of a folder and its subfolders, sorted; never those an
+    import left behind (see :func:`settle`, run here first)."""
+    settle(folder.parent, folder.name)
+    files, dirty = _listing(folder)
+    if dirty:
+        for where in sorted(dirty):
+            settle(where)
+        files, _ = _listing(folder)
+    return files
 
 
 def load(path: Path | None = None, extra: Iterable[Path] = ()) -> KnowledgeBase:
@@ -295,7 +482,7 @@ def load(path: Path | None = None, extra: Iterable[Path] = ()) -> KnowledgeBase:
     root = path or default_path()
     extra = list(extra)
     digest = hashlib.sha256()
-    files = sorted(_yaml_files(root))
+    files = yaml_files(root)
     shown = []
     for file in files:
         display = str(file.relative_to(root.parent)) if path is None else str(file)

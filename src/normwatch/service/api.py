@@ -9,7 +9,6 @@ Assessments follow Contract 3 and routes Contract 4 of docs/contracts.md.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
 import io
@@ -19,7 +18,6 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Annotated, Any, Literal
 
-import yaml
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Security
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -191,23 +189,16 @@ def _wants_csv(request: Request, fmt: str | None) -> bool:
 
 
 def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | tuple):
-        return "; ".join(_cell(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
+    from normwatch.interchange.tabular import csv_cell
+
+    return csv_cell(value)
 
 
 def csv_response(rows: Iterable[dict[str, Any]], columns: Sequence[str], name: str) -> Response:
+    from normwatch.interchange.tabular import write_csv
+
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
+    write_csv(rows, columns, buffer)
     return Response(
         content=buffer.getvalue(), media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'inline; filename="{name}.csv"'},
@@ -596,14 +587,14 @@ def get_route(
 
 
 def _rule_data(rule: dict[str, Any] | str) -> Any:
+    from normwatch.knowledge.load import parse_yaml
+
     if isinstance(rule, dict):
         return rule
-    try:
-        if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(rule, Loader=yaml.SafeLoader)):
-            raise unprocessable([Problem("rule", "", "", "YAML anchors and aliases are not accepted")])
-        return yaml.safe_load(rule)
-    except yaml.YAMLError as exc:
-        raise unprocessable([Problem("rule", "", "", f"malformed YAML: {exc}".splitlines()[0])]) from None
+    data, problems = parse_yaml(rule, "rule")
+    if problems:
+        raise unprocessable(problems)
+    return data
 
 
 @router.post("/whatif", summary="Run a draft norm over the whole catalogue (no token needed: nothing is saved)",
