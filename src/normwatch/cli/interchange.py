@@ -7,8 +7,6 @@ catalogue as STIX 2.1, CSV, JSON, JSON lines or Parquet.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +19,7 @@ from rich.table import Table
 from normwatch.analysis.catalog import IncidentFilter
 from normwatch.cli.common import JsonOption, KbOption, app, emit_json, err, fail, out
 from normwatch.errors import InputError
+from normwatch.files import replacing, write_atomic
 from normwatch.knowledge.countries import country_code
 from normwatch.knowledge.load import load_kb
 from normwatch.knowledge.models import OPERATIONS, SECTORS
@@ -203,18 +202,6 @@ def import_(
         out.print(f"  not mapped, {escape(what)}: {top}{more}", highlight=False)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 @app.command()
 def export(
     fmt: Annotated[str, typer.Option("--format", help="stix|csv|json|jsonl|parquet|sqlite")],
@@ -246,14 +233,8 @@ def export(
     try:
         if fmt == "parquet":
             assert out_path is not None
-            out_path.parent.mkdir(parents=True, exist_ok=True)
-            handle, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", dir=out_path.parent)
-            os.close(handle)
-            try:
-                tabular.write_parquet(records, Path(tmp))
-                os.replace(tmp, out_path)
-            finally:
-                Path(tmp).unlink(missing_ok=True)
+            with replacing(out_path) as temp:
+                tabular.write_parquet(records, temp)
         else:
             if fmt == "stix":
                 bundle = stix.export_bundle(records, sorted(base.groups, key=lambda g: g.id),
@@ -268,7 +249,7 @@ def export(
             if out_path is None:
                 sys.stdout.write(text)
             else:
-                _write_atomic(out_path, text.encode("utf-8"))
+                write_atomic(out_path, text.encode("utf-8"))
     except (OSError, ValueError) as exc:
         message = f"export: {type(exc).__name__}: {exc}"
     if message:

@@ -509,31 +509,6 @@ def load(path: Path | None = None, extra: Iterable[Path] = ()) -> KnowledgeBase:
     return kb
 
 
-def read_incidents(paths: Iterable[Path]) -> tuple[list[Incident], list[Problem]]:
-    """Incidents from user files (Contract 1), validated record by record.
-
-    Only the record itself is checked here (schema, unknown keys, dates); references to
-    the catalogue are not required, so new incidents can be assessed as they are.
-    """
-    incidents: list[Incident] = []
-    problems: list[Problem] = []
-    for path in paths:
-        data, found = read_yaml(path)
-        problems += found
-        if found:
-            continue
-        if isinstance(data, dict) and "incidents" in data:
-            extra = sorted(set(data) - {"incidents"})
-            problems += [Problem(str(path), "", key, "unknown key at the top of the file") for key in extra]
-            data = data["incidents"]
-        elif isinstance(data, dict):
-            data = [data]
-        records, found = parse_records(Incident, data, str(path), "incidents")
-        incidents += records
-        problems += found
-    return incidents, problems
-
-
 @cache
 def shipped_kb() -> KnowledgeBase:
     """The knowledge base shipped with the package (parsed once per process)."""
