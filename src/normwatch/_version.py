@@ -1,3 +1,3 @@
-"""The package version (one place: pyproject reads it too)."""
+"""The package version (keep it in step with ``version`` in pyproject.toml)."""
 
 __version__ = "0.1.0"

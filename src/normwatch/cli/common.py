@@ -1,4 +1,4 @@
-"""The ``normwatch`` command line: a thin layer over the library."""
+"""Shared pieces of the command line: the Typer application, common options, error output."""
 
 from __future__ import annotations
 
