@@ -5,9 +5,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
 
 import normwatch
+from fixture_kb import dump_yaml
 from normwatch.knowledge.load import KnowledgeBase, load
 
 HERE = Path(__file__).parent
@@ -29,7 +29,7 @@ def mini_kb(tmp_path: Path):
         for name, data in files.items():
             path = root / name
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+            path.write_text(dump_yaml(data), encoding="utf-8")
         return load(root)
 
     return build

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import yaml
+
 SOURCE = ["https://example.org/fixture"]
 
 
@@ -37,3 +39,15 @@ FILES: dict[str, object] = {
     "commitments/eu-e-evidence.yaml": _bound("eu-e-evidence", {"FRA": "2026-08-18", "NLD": "2026-08-18",
                                                                "DEU": "2026-08-18"}),
 }
+
+
+class _NoAliases(yaml.SafeDumper):
+    """The loader refuses anchors and aliases in user files, so test files are written without."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
+def dump_yaml(data: object) -> str:
+    """YAML of ``data`` as a user would write it: no anchors or aliases."""
+    return yaml.dump(data, Dumper=_NoAliases, sort_keys=False, allow_unicode=True)

@@ -4,10 +4,9 @@ move only when the router or the channels change, never with curation."""
 from __future__ import annotations
 
 import pytest
-import yaml
 
 import normwatch
-from fixture_kb import FILES
+from fixture_kb import FILES, dump_yaml
 from normwatch.evidence.answer import ChannelAnswer
 from normwatch.knowledge.load import load
 
@@ -18,7 +17,7 @@ def frozen(tmp_path_factory: pytest.TempPathFactory) -> normwatch.KnowledgeBase:
     for name, data in FILES.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        path.write_text(dump_yaml(data), encoding="utf-8")
     kb = load(root)
     assert kb.problems == []
     return kb
