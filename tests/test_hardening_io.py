@@ -141,6 +141,9 @@ def test_a_5000_digit_integer_is_one_line(tmp_path: Path) -> None:
     with TestClient(create_app(), raise_server_exceptions=False) as client:
         page = client.post("/whatif", data={"draft": "norm: " + "9" * 5000, "against": "", "instrument": "paris-call"})
         assert page.status_code == 400 and "an integer of 5000 digits is too long" in page.text
+        api = client.post("/api/whatif", json={"rule": "norm: " + "9" * 5000})
+        assert api.status_code == 422
+        assert api.json()["error"] == "rule: line 1, column 7: an integer of 5000 digits is too long"
 
 
 def test_duplicate_keys_are_still_refused_with_their_line(tmp_path: Path) -> None:
@@ -355,3 +358,10 @@ def test_leftovers_of_a_killed_import_are_settled_by_the_next_load_and_import(tm
     assert result.exit_code == 0, result.output
     assert sorted(os.listdir(root)) == ["incidents"]
     assert sorted(os.listdir(target)) == ["other-2020.yaml", "plain-2020.yaml"]
+
+
+def test_a_5000_digit_integer_in_a_json_form_is_400() -> None:
+    with TestClient(create_app(), raise_server_exceptions=False) as client:
+        page = client.post("/whatif", content=b'{"draft": ' + b"9" * 5000 + b"}",
+                           headers={"content-type": "application/json"})
+        assert page.status_code == 400

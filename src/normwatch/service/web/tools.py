@@ -76,6 +76,8 @@ async def _form(request: Request) -> dict[str, str]:
             raw = json.loads(text or "{}")
         except json.JSONDecodeError as exc:
             raise PageError(400, f"malformed JSON: {exc.msg}") from None
+        except ValueError as exc:  # e.g. an integer longer than Python converts (4,300 digits)
+            raise PageError(400, f"unreadable JSON: {str(exc).splitlines()[0][:120]}") from None
         if not isinstance(raw, dict):
             raise PageError(400, "expected a JSON object with the keys draft, against and instrument")
         return {k: str(v) for k, v in raw.items() if v is not None}
