@@ -49,8 +49,8 @@ class ErrorOut(BaseModel):
     problems: list[ProblemOut] | None = None
 
 
-class Page(BaseModel):
-    """One page of a list."""
+class Paging(BaseModel):
+    """Where a page sits in its list, and links to its neighbours."""
 
     total: int
     limit: int
@@ -58,6 +58,11 @@ class Page(BaseModel):
     count: int
     next: str | None
     prev: str | None
+
+
+class Page(Paging):
+    """One page of a list."""
+
     items: list[dict[str, Any]]
 
 
@@ -83,15 +88,8 @@ class WhatIfIn(BaseModel):
     instrument: Annotated[str, Field(max_length=100)] = "paris-call"
 
 
-class AssessmentPage(AssessmentDocument):
+class AssessmentPage(AssessmentDocument, Paging):
     """One page of assessments: the Contract 3 document plus the paging fields."""
-
-    total: int
-    limit: int
-    offset: int
-    count: int
-    next: str | None
-    prev: str | None
 
 
 def _json_model(model: type[BaseModel], csv: bool = False) -> dict[int | str, dict[str, Any]]:
