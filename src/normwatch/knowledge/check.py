@@ -29,7 +29,38 @@ def check(kb: KnowledgeBase, today: dt.date | None = None) -> list[Problem]:
     problems += _commitments(kb, today)
     problems += _groups(kb)
     problems += _incidents(kb, today)
+    problems += _positions(kb)
+    problems += _sanctions(kb)
     return problems
+
+
+def _sanctions(kb: KnowledgeBase) -> list[Problem]:
+    found = []
+    known_groups = set(kb.group_by_id) | set(kb.body_by_id)
+    for regime in kb.sanctions:
+        file = _file(kb, "sanctions", regime.id)
+        for n, listing in enumerate(regime.listings):
+            for ident in listing.incidents:
+                if ident not in kb.incident_by_id:
+                    found.append(Problem(file, regime.id, f"listings.{n}.incidents",
+                                         f"unknown incident {ident!r}"))
+            for m, listed in enumerate(listing.listed):
+                for group in listed.groups:
+                    if group not in known_groups:
+                        found.append(Problem(file, regime.id, f"listings.{n}.listed.{m}.groups",
+                                             f"unknown group or state body {group!r}"))
+    return found
+
+
+def _positions(kb: KnowledgeBase) -> list[Problem]:
+    found = []
+    for position in kb.positions:
+        if position.party is not None and position.party not in kb.organisation_by_id:
+            file = _file(kb, "positions", position.id)
+            found.append(
+                Problem(file, position.id, "party", f"unknown organisation {position.party!r}")
+            )
+    return found
 
 
 def _file(kb: KnowledgeBase, kind: str, key: str) -> str:
@@ -52,7 +83,9 @@ def _duplicates(kb: KnowledgeBase) -> list[Problem]:
         "instruments": [i.id for i in kb.instruments],
         "bodies": [b.id for b in kb.bodies],
         "groups": [g.id for g in kb.groups],
-        "incidents": [i.id for i in kb.incidents],
+        "incidents": [i.id for i in kb.incidents] + [a for i in kb.incidents for a in i.aliases],
+        "positions": [p.id for p in kb.positions],
+        "sanctions": [r.id for r in kb.sanctions],
     }
     for kind, ids in families.items():
         for key in _dupes(ids):
@@ -79,6 +112,8 @@ def _frameworks(kb: KnowledgeBase) -> list[Problem]:
                 found.append(
                     Problem(file, norm.id, "id", f"a norm of {fw.id} must have an id {fw.id}:…")
                 )
+            if norm.annotates is not None and norm.annotates not in kb.norms:
+                found.append(Problem(file, norm.id, "annotates", f"unknown norm {norm.annotates!r}"))
             for other in norm.crosswalk:
                 if other not in kb.norms:
                     found.append(Problem(file, norm.id, "crosswalk", f"unknown norm {other!r}"))

@@ -31,7 +31,9 @@ from normwatch.knowledge.models import (
     Instrument,
     Norm,
     Organisation,
+    Position,
     RollCall,
+    SanctionsRegime,
     State,
     StateBody,
     ThreatActor,
@@ -210,6 +212,8 @@ class KnowledgeBase:
     groups: list[ThreatActor] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
     roll_calls: list[RollCall] = field(default_factory=list)
+    positions: list[Position] = field(default_factory=list)
+    sanctions: list[SanctionsRegime] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     version: str = ""
     origin: dict[str, str] = field(default_factory=dict)
@@ -289,6 +293,8 @@ _SECTIONS: dict[str, tuple[str, type[BaseModel]]] = {
     "groups": ("groups", ThreatActor),
     "incidents": ("incidents", Incident),
     "roll_calls": ("roll_calls", RollCall),
+    "positions": ("positions", Position),
+    "sanctions": ("sanctions", SanctionsRegime),
 }
 _FILE_KEYS = set(_SECTIONS) | {"instrument", "commitments"}
 

@@ -124,12 +124,17 @@ class Actor(Record):
     state: CountryCode | None = None
 
 
+ClaimSources = Annotated[list[Url], Field(max_length=MAX_ITEMS)]
+"""The sources of one claim (an attribution or a response): the URLs that state it."""
+
+
 class Attribution(Record):
     to: CountryCode
     by: Annotated[list[Name], Field(min_length=1, max_length=MAX_ITEMS)]
     kind: SourceKind
     date: PartialDate | None = None
     confidence: Confidence
+    sources: ClaimSources = []
 
 
 class Effects(Record):
@@ -156,6 +161,7 @@ class Response(Record):
     by: Name
     kind: ResponseKind
     date: PartialDate | None = None
+    sources: ClaimSources = []
 
 
 class Related(Record):
@@ -168,7 +174,12 @@ class Incident(Record):
 
     id: Slug
     name: Name
+    aliases: Annotated[list[Slug], Field(max_length=MAX_ITEMS)] = []
+    """Former ids of this incident (an id is kept stable; an alias keeps old links working)."""
     start: PartialDate
+    """First known activity."""
+    disclosed: PartialDate | None = None
+    """When the operation became public, where that differs from ``start``."""
     end: PartialDate | None = None
     summary: Summary | None = None
     operation: Annotated[list[Operation], Field(min_length=1, max_length=len(OPERATIONS))]
@@ -186,6 +197,8 @@ class Incident(Record):
     def _dates_in_order(self) -> Incident:
         if self.end is not None and latest(self.end) < earliest(self.start):
             raise ValueError(f"end: {self.end} is before start {self.start}")
+        if self.disclosed is not None and latest(self.disclosed) < earliest(self.start):
+            raise ValueError(f"disclosed: {self.disclosed} is before start {self.start}")
         return self
 
 
@@ -208,6 +221,9 @@ class Norm(Uncertain):
     paragraph: str
     tags: list[Tag] = []
     crosswalk: list[NormId] = []
+    annotates: NormId | None = None
+    """A norm of an earlier framework this one gives guidance on (the GGE 2021 report's
+    guidance on each GGE 2015 norm)."""
     sources: Sources
 
 
@@ -267,6 +283,11 @@ InstrumentKind = Literal[
 ]
 
 
+InstrumentFamily = Literal[
+    "bilateral-mlat", "coe-mla", "eu-mla", "regional-mla", "untoc",
+]
+
+
 class Instrument(Uncertain):
     """A text states commit to: a treaty, agreement, call, resolution or communiqué."""
 
@@ -279,6 +300,12 @@ class Instrument(Uncertain):
     entry_into_force: PartialDate | None = None
     applies_from: PartialDate | None = None
     carries: list[Slug] = []
+    family: InstrumentFamily | None = None
+    """For the evidence router: the channel family an instrument belongs to."""
+    articles: str | None = None
+    """The articles on cooperation that the router relies on (e.g. "Articles 25-35")."""
+    partial_parties: bool = False
+    """The recorded parties are a partial list: a state without a record may still be bound."""
     url: Url | None = None
     sources: Sources
 
@@ -329,6 +356,116 @@ class RollCall(Uncertain):
     date: PartialDate
     sources: Sources
     votes: dict[CountryCode, Literal["yes", "no", "abstain"]]
+
+
+# --- national positions on international law in cyberspace ----------------------------
+
+PositionTopic = Literal[
+    "sovereignty", "intervention", "use_of_force", "armed_attack", "due_diligence",
+    "countermeasures", "ihl", "attribution",
+]
+POSITION_TOPICS: tuple[str, ...] = PositionTopic.__args__  # type: ignore[attr-defined]
+
+# The coded stances of each topic. A topic a position does not address is left out of the
+# record (silent); it is never guessed. docs/positions.md gives each value's meaning.
+STANCES: dict[str, tuple[str, ...]] = {
+    "sovereignty": ("rule-any-intrusion", "rule-threshold", "rule-unspecified", "not-a-rule"),
+    "intervention": ("coercion-required", "coercion-unspecified"),
+    "use_of_force": ("scale-and-effects", "non-physical-can-qualify", "physical-only"),
+    "armed_attack": ("scale-and-effects", "non-physical-can-qualify", "physical-only"),
+    "due_diligence": ("binding", "voluntary", "undecided"),
+    "countermeasures": ("allowed", "allowed-collective", "collective-rejected", "not-accepted"),
+    "ihl": ("applies", "applies-with-caveats", "not-accepted"),
+    "attribution": ("sovereign-decision", "evidence-required"),
+}
+
+
+class Stance(Uncertain):
+    """How one position reads one topic, with the paragraph it says so in."""
+
+    stance: str
+    paragraph: Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
+    summary: Annotated[str, Field(min_length=1, max_length=MAX_SUMMARY)]
+    """In our own words."""
+    includes: Annotated[list[str], Field(max_length=MAX_ITEMS)] = []
+    """Examples the position names (e.g. "elections" for intervention)."""
+    non_state_actors: bool | None = None
+    """armed_attack only: whether self-defence may answer attacks by non-state actors."""
+    source: Url | None = None
+    """Where the paragraph was read, when it is not the position's own URL."""
+
+
+class Position(Uncertain):
+    """A state's (or a group of states') published reading of international law in cyberspace."""
+
+    id: Slug
+    state: CountryCode | None = None
+    party: Slug | None = None
+    """An organisation id (``african-union``, ``eu``) when a group of states speaks."""
+    title: Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
+    date: PartialDate
+    url: Url
+    sources: Sources
+    topics: dict[PositionTopic, Stance] = {}
+
+    @model_validator(mode="after")
+    def _coded(self) -> Position:
+        if (self.state is None) == (self.party is None):
+            raise ValueError("state: give exactly one of state (ISO3) or party (an organisation id)")
+        for topic, stance in self.topics.items():
+            allowed = STANCES[topic]
+            if stance.stance not in allowed:
+                raise ValueError(
+                    f"topics.{topic}.stance: {stance.stance!r} is not one of {', '.join(allowed)}"
+                )
+            if stance.non_state_actors is not None and topic != "armed_attack":
+                raise ValueError(f"topics.{topic}.non_state_actors: only for armed_attack")
+        return self
+
+    @property
+    def who(self) -> str:
+        """The state code or the organisation id."""
+        return self.state or self.party or ""
+
+
+# --- consequences: sanctions regimes and their listings ----------------------------------
+
+
+class Listed(Uncertain):
+    """A person or entity a listing names, with what links it to the catalogue."""
+
+    name: Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
+    kind: Literal["person", "entity"]
+    state: CountryCode | None = None
+    """The state the person or entity acts for, where the listing says so."""
+    groups: Annotated[list[Slug], Field(max_length=MAX_ITEMS)] = []
+    """Groups of groups.yaml (or state bodies) the listing ties it to."""
+
+
+class Listing(Uncertain):
+    """One dated act of a sanctions regime: who was listed, for which incidents."""
+
+    date: PartialDate
+    legal_act: Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
+    """The act that made the listing, e.g. "Council Implementing Regulation (EU) 2020/1125"."""
+    listed: Annotated[list[Listed], Field(min_length=1, max_length=MAX_ITEMS)]
+    incidents: Annotated[list[Slug], Field(max_length=MAX_ITEMS)] = []
+    """Catalogue incidents the listing answers, as its own reasons name them."""
+    sources: Sources
+
+
+class SanctionsRegime(Uncertain):
+    """A sanctions regime for cyber operations (the EU's, the UK's, US designations)."""
+
+    id: Slug
+    name: Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
+    by: Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
+    """The state or organisation that imposes it (ISO3 or e.g. ``EU``)."""
+    legal_basis: Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
+    adopted: PartialDate
+    url: Url
+    sources: Sources
+    listings: Annotated[list[Listing], Field(max_length=MAX_ITEMS)] = []
 
 
 # --- threat actors ----------------------------------------------------------------------
