@@ -113,7 +113,7 @@ def test_csv_where_tabular(reader: TestClient, kb: normwatch.KnowledgeBase) -> N
         assert reader.get(path, params={"format": "csv"}).headers["content-type"].startswith("text/csv"), path
     channels = reader.get("/api/routes", params={"requesting": "FRA", "holder": "NLD", "data": "subscriber",
                                                  "format": "csv"})
-    assert len(list(csv.DictReader(io.StringIO(channels.text)))) == 16
+    assert len(list(csv.DictReader(io.StringIO(channels.text)))) == 20
 
 
 def test_reference_resources(reader: TestClient, kb: normwatch.KnowledgeBase) -> None:

@@ -245,12 +245,16 @@ def test_router_form(page: Any) -> None:
     page.wait_for_url(re.compile(r"requesting=FRA"))
     expect(page.get_by_role("heading", name="Channels from France (FRA) to data held in Netherlands (NLD)")
            ).to_be_visible()
-    table = page.locator("table.channels")
-    expect(table.locator("tbody tr")).to_have_count(16)
-    first = table.locator("tbody tr").first
-    expect(first).to_have_class("open")
+    # What applies comes first, in full; the channels that are closed are folded away.
+    opened = page.locator("li.channel.open")
+    expect(opened.first).to_be_visible()
+    expect(opened.first.get_by_role("heading", level=4)).to_contain_text("24/7 Network")  # fastest first
+    closed = page.locator("details.closed-channels")
+    expect(closed.locator("li").first).to_be_hidden()
+    closed.locator("summary").click()
+    expect(closed.locator("li").first).to_be_visible()
     expect(page.locator("p.meta")).to_contain_text("channels are open")
-    expect(page.get_by_role("heading", name="Gaps")).to_be_visible()
+    expect(page.get_by_role("heading", name="Gaps and limits")).to_be_visible()
     # The form keeps what was typed.
     expect(page.get_by_label("Requesting state *")).to_have_value("FRA")
     shot(page, "route-fra-nld-laptop")
@@ -388,8 +392,8 @@ def test_phone_viewport(phone: Any) -> None:
     shot(phone, "incident-notpetya-norms-phone", full_page=False)
     phone.goto("/route?requesting=FRA&holder=NLD&data=subscriber&provider_home=USA")
     no_sideways_scroll(phone)
-    expect(phone.locator("table.channels tbody tr")).to_have_count(16)
-    phone.locator("table.channels").scroll_into_view_if_needed()
+    expect(phone.locator("li.channel.open").first).to_be_visible()
+    phone.locator("#open-channels").scroll_into_view_if_needed()
     shot(phone, "route-phone", full_page=False)
     phone.goto("/charts")
     no_sideways_scroll(phone)

@@ -59,11 +59,13 @@ def test_contract_4_shape(kb: KnowledgeBase, args: tuple[Any, ...]) -> None:
     assert answer["question"] == {
         "requesting": requesting, "holder": holder, "provider_home": provider_home,
         "offender": offender, "data": data, "urgent": urgent, "on": on,
+        "provider_offers_eu": False, "organised_crime": False,
     }
+    assert {s["state"] for s in answer["coverage"]["sides"]} >= {requesting, holder}
     for entry in answer["jurisdiction"]:
         assert {"state", "bases"} <= set(entry) and entry["bases"]
     ids = [c["id"] for c in answer["channels"]]
-    assert sorted(ids) == sorted(CHANNEL_IDS) and len(ids) == len(set(ids)) == 16
+    assert sorted(ids) == sorted(CHANNEL_IDS) and len(ids) == len(set(ids)) == 20
     for row in answer["channels"]:
         assert {"id", "applicable", "legal_basis", "typical_time", "requirements", "reasons"} <= set(row)
         assert isinstance(row["applicable"], bool) and row["reasons"] and row["requirements"]
@@ -95,9 +97,11 @@ def test_eu_pair_before_e_evidence_applies(kb: KnowledgeBase) -> None:
     assert any("applies only from 2026-08-18" in r for r in epo["reasons"])
     assert any("2026-08-18" in g for g in answer["gaps"])
     # The EIO (Directive 2014/41/EU) is available between FRA and NLD, as are the Budapest
-    # Convention channels (both Parties: FRA since 2006-05-01, NLD since 2007-03-01).
-    assert {"eu-investigation-order", "budapest-mla", "budapest-preservation",
+    # Convention's preservation and 24/7 channels (both Parties: FRA since 2006-05-01, NLD
+    # since 2007-03-01). Its Article 27 procedure gives way to the EIO (Article 27(1)).
+    assert {"eu-investigation-order", "budapest-preservation",
             "budapest-24-7", "letters-rogatory"} <= open_ids(answer)
+    assert channel(answer, "budapest-mla")["superseded_by"] == "eu-investigation-order"
 
 
 def test_eu_pair_after_e_evidence_applies(kb: KnowledgeBase) -> None:
@@ -119,7 +123,19 @@ def test_denmark_is_outside_the_eio(kb: KnowledgeBase) -> None:
     # Denmark is not bound by Directive 2014/41/EU: no EIO from France to Denmark.
     answer = route("FRA", "DNK", "content", on="2025-01-01", kb=kb)
     assert channel(answer, "eu-investigation-order")["applicable"] is False
-    assert channel(answer, "budapest-mla")["applicable"] is True  # both Budapest Parties
+    # The EIO does not replace the older conventions with Denmark: the 1959 Convention
+    # (Denmark since 1962-12-12) and the 2000 EU Convention (both since 2005-08-23) are the
+    # treaty paths, and Budapest's Article 27 gives way to them.
+    coe = channel(answer, "coe-mla-convention")
+    assert coe["applicable"] is True
+    assert {p["state"]: p["since"] for p in coe["via"][0]["parties"]}["DNK"] == "1962-12-12"
+    eu_mla = channel(answer, "eu-mla-convention")
+    assert eu_mla["applicable"] is True and eu_mla["superseded_by"] is None
+    assert {p["state"] for p in eu_mla["via"][0]["parties"]} == {"FRA", "DNK"}
+    assert channel(answer, "budapest-mla")["superseded_by"] in ("coe-mla-convention", "eu-mla-convention")
+    # Denmark is outside the e-Evidence Regulation too: no production order to a Danish holder.
+    later = route("FRA", "DNK", "content", on="2026-11-22", kb=kb)
+    assert channel(later, "eu-production-order")["applicable"] is False
 
 
 def test_eio_before_transposition_deadline(kb: KnowledgeBase) -> None:
@@ -137,8 +153,10 @@ def test_budapest_pair_outside_the_eu(kb: KnowledgeBase) -> None:
     # USA (Party since 2007-01-01) and JPN (since 2012-11-01) share the Budapest Convention
     # and the 2003 US-Japan MLAT (in force 2006-07-21); the EU instruments bind neither.
     answer = route("USA", "JPN", "content", on="2025-01-01", kb=kb)
-    assert {"budapest-24-7", "budapest-preservation", "budapest-mla", "budapest-32b",
-            "bilateral-mlat", "letters-rogatory"} == open_ids(answer)
+    assert {"budapest-24-7", "budapest-preservation", "budapest-32b",
+            "bilateral-mlat", "letters-rogatory"} <= open_ids(answer)
+    # The MLAT governs requests between them; Budapest's Article 27 applies only without one.
+    assert channel(answer, "budapest-mla")["superseded_by"] == "bilateral-mlat"
     mlat = channel(answer, "bilateral-mlat")
     assert mlat["via"][0]["instrument"] == "us-jpn-mlat"
     assert "Japan" in mlat["legal_basis"]
@@ -146,13 +164,14 @@ def test_budapest_pair_outside_the_eu(kb: KnowledgeBase) -> None:
         assert channel(answer, eu)["applicable"] is False
     # The Second Additional Protocol is not in force (3 of 5 ratifications): Art. 7 is closed.
     assert channel(answer, "sap-direct-disclosure")["applicable"] is False
-    assert any("budapest-protocol-2" in g for g in answer["gaps"])
+    assert any("Second Additional Protocol" in g and "signed by both sides" in g for g in answer["gaps"])
 
 
 def test_budapest_before_a_party_joined(kb: KnowledgeBase) -> None:
     # Japan's Budapest commitment starts 2012-11-01; on 2010-01-01 only the MLAT links them.
     answer = route("USA", "JPN", "content", on="2010-01-01", kb=kb)
     assert channel(answer, "budapest-mla")["applicable"] is False
+    assert channel(answer, "budapest-mla")["superseded_by"] is None  # Japan was not yet a Party
     assert channel(answer, "bilateral-mlat")["applicable"] is True
 
 
@@ -210,11 +229,17 @@ def test_state_party_to_no_instrument(kb: KnowledgeBase) -> None:
     answer = route("PRK", "USA", "content", on="2025-01-01", kb=kb)
     assert open_ids(answer) == {"letters-rogatory"}
     assert answer["channels"][0]["id"] == "letters-rogatory"
-    assert any("share no instrument" in g or "Neither" in g for g in answer["gaps"])
+    text = " ".join(answer["gaps"])
+    # A missing record is a limit of the records, never "they share no instrument".
+    assert "share no instrument" not in text
+    assert "not proof that no treaty exists" in text
+    assert "No bilateral treaty is recorded for PRK–USA" in text
+    assert "https://www.state.gov/treaties-in-force/" in text
     assert any("Letters rogatory" in g for g in answer["gaps"])
     both_outside = route("PRK", "IRN", "subscriber", on="2025-01-01", kb=kb)
     assert open_ids(both_outside) == {"letters-rogatory"}
-    assert any(g.startswith("Neither PRK nor IRN") for g in both_outside["gaps"])
+    sides = {s["state"]: s for s in both_outside["coverage"]["sides"]}
+    assert sides["PRK"]["bound"] == {} and sides["PRK"]["bilateral_treaties"] == 0
 
 
 # --- an urgent request ---------------------------------------------------------------------
@@ -312,3 +337,95 @@ def test_cli_bad_input_exit_2_one_line(option: str, value: str, word: str) -> No
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1, result.output
     assert lines[0].startswith("error:") and word in lines[0]
+
+
+# --- the liaison officer's matrix (issue 11) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("requesting", "treaty", "since"),
+    [("IND", "us-ind-mlat", "2005-10-03"), ("BRA", "us-bra-mlat", "2001-02-21")],
+)
+def test_content_in_the_us_goes_through_the_bilateral_mlat(
+    kb: KnowledgeBase, requesting: str, treaty: str, since: str,
+) -> None:
+    # US-India MLAT in force 2005-10-03; US-Brazil MLAT in force 2001-02-21 (TIAS 12889).
+    answer = route(requesting, "USA", "content", on="2024-06-01", kb=kb)
+    mlat = channel(answer, "bilateral-mlat")
+    assert mlat["applicable"] is True
+    assert mlat["via"][0]["instrument"] == treaty
+    assert {p["since"] for p in mlat["via"][0]["parties"]} == {since}
+    assert any("Office of International Affairs" in c["text"] for c in mlat["contacts"])
+    assert mlat["request_content"]
+    assert not any("share no instrument" in g for g in answer["gaps"])
+
+
+@pytest.mark.parametrize(("requesting", "holder"), [("RUS", "USA"), ("USA", "RUS")])
+def test_the_us_russia_mlat_works_both_ways(kb: KnowledgeBase, requesting: str, holder: str) -> None:
+    # Signed 1999-06-17, in force 2002-01-31 (TIAS 13046).
+    answer = route(requesting, holder, "content", on="2024-06-01", kb=kb)
+    mlat = channel(answer, "bilateral-mlat")
+    assert mlat["applicable"] is True and mlat["via"][0]["instrument"] == "us-rus-mlat"
+    assert {p["since"] for p in mlat["via"][0]["parties"]} == {"2002-01-31"}
+    before = route(requesting, holder, "content", on="2001-06-01", kb=kb)
+    assert channel(before, "bilateral-mlat")["applicable"] is False
+
+
+def test_france_ireland_goes_through_the_1959_convention(kb: KnowledgeBase) -> None:
+    # Ireland is bound by ETS 30 (1997) but by neither the EIO Directive nor the Budapest
+    # Convention (signed only); before the e-Evidence Regulation applies, the 1959
+    # Convention and the 2000 EU Convention are the treaty paths.
+    answer = route("FRA", "IRL", "content", on="2026-05-01", kb=kb)
+    coe = channel(answer, "coe-mla-convention")
+    assert coe["applicable"] is True
+    assert {p["state"] for p in coe["via"][0]["parties"]} == {"FRA", "IRL"}
+    for closed in ("eu-investigation-order", "budapest-mla", "budapest-24-7", "eu-production-order"):
+        assert channel(answer, closed)["applicable"] is False, closed
+    assert any("Ireland" in r for r in channel(answer, "budapest-mla")["reasons"])
+    assert "letters-rogatory" in open_ids(answer)
+
+
+def test_germany_netherlands_the_eio_replaces_the_1959_convention(kb: KnowledgeBase) -> None:
+    answer = route("DEU", "NLD", "content", on="2025-01-01", kb=kb)
+    assert channel(answer, "eu-investigation-order")["applicable"] is True
+    for replaced in ("coe-mla-convention", "eu-mla-convention"):
+        row = channel(answer, replaced)
+        assert row["applicable"] is False
+        assert row["superseded_by"] == "eu-investigation-order"
+        assert any("Article 34" in r for r in row["reasons"])
+
+
+def test_a_us_provider_offering_services_in_the_eu_gets_a_production_order(kb: KnowledgeBase) -> None:
+    # Regulation (EU) 2023/1543 reaches a provider offering services in the Union, wherever
+    # the data are, from 2026-08-18; the order goes to its EU legal representative.
+    plain = route("FRA", "USA", "subscriber", provider_home="USA", on="2026-11-22", kb=kb)
+    assert channel(plain, "eu-production-order")["applicable"] is False
+    offered = route("FRA", "USA", "subscriber", provider_home="USA", on="2026-11-22",
+                    provider_offers_eu=True, kb=kb)
+    order = channel(offered, "eu-production-order")
+    assert order["applicable"] is True
+    assert any("2023/1544" in r for r in order["reasons"])
+    assert offered["question"]["provider_offers_eu"] is True
+    content = route("FRA", "USA", "content", provider_home="USA", on="2026-11-22",
+                    provider_offers_eu=True, kb=kb)
+    assert any("Article 17" in r for r in channel(content, "eu-production-order")["reasons"])
+
+
+def test_a_pair_with_no_recorded_treaty_says_so_honestly(kb: KnowledgeBase) -> None:
+    answer = route("FRA", "KEN", "content", on="2025-01-01", kb=kb)
+    text = " ".join(answer["gaps"]) + " ".join(channel(answer, "bilateral-mlat")["reasons"])
+    assert "No bilateral treaty is recorded for FRA–KEN" in text
+    assert "basedoc.diplomatie.gouv.fr" in text or "treaties.un.org" in text
+    assert "share no instrument" not in text
+
+
+def test_route_cli_new_flags_and_bad_input() -> None:
+    result = runner.invoke(app, ["route", "--requesting", "FRA", "--holder", "USA", "--data", "subscriber",
+                                 "--provider-home", "USA", "--provider-offers-eu", "--on", "2026-11-22",
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.output)
+    assert channel(answer, "eu-production-order")["applicable"] is True
+    result = runner.invoke(app, ["route", "--requesting", "FRA", "--holder", "USA", "--data", "content",
+                                 "--request-draft", "rtf"])
+    assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, result.output

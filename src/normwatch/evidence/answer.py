@@ -28,6 +28,10 @@ class RouteQuestion(_Result):
     data: DataCategory
     urgent: bool
     on: dt.date
+    provider_offers_eu: bool = False
+    """The provider offers services in the European Union (the e-Evidence Regulation's reach)."""
+    organised_crime: bool = False
+    """An organised criminal group is involved (UNTOC article 18)."""
 
     @field_serializer("on")
     def _day(self, value: dt.date) -> str:
@@ -68,6 +72,15 @@ class Via(_Result):
     parties: list[Party]
 
 
+class ContactRoute(_Result):
+    """Where a request through a channel goes, when that is public."""
+
+    state: str
+    """The receiving state, or ``*`` for the route every state uses."""
+    text: str
+    source: str | None
+
+
 class ChannelAnswer(_Result):
     """One channel: whether it applies, its basis, time, requirements and reasons."""
 
@@ -87,6 +100,36 @@ class ChannelAnswer(_Result):
     sources: list[str]
     unconfirmed: bool
     note: str | None
+    superseded_by: str | None = None
+    """The open channel that replaces this one between these states (e.g. the EIO)."""
+    contacts: list[ContactRoute] = []
+    request_content: list[str] = []
+    """What a request through this channel must carry."""
+
+
+class SideCoverage(_Result):
+    """What the knowledge base records for one state of the question."""
+
+    state: str
+    bound: dict[str, list[str]]
+    """Channel id -> the instruments of that channel binding the state on the date."""
+    bilateral_treaties: int
+    """Bilateral mutual legal assistance treaties recorded for the state (any date)."""
+    bilateral_partners: list[str]
+    treaty_database: str | None
+    """Where the state publishes its treaties: the place to look beyond these records."""
+
+
+class Coverage(_Result):
+    """Which instrument families were checked for each side, and how current they are."""
+
+    checked_on: str
+    kb_version: str
+    families: list[str]
+    recorded_through: str | None
+    """The latest date found in the records of these families."""
+    sides: list[SideCoverage]
+    note: str
 
 
 class RouteAnswer(_Result):
@@ -97,6 +140,7 @@ class RouteAnswer(_Result):
     jurisdiction: list[JurisdictionClaim]
     channels: list[ChannelAnswer]
     gaps: list[str]
+    coverage: Coverage | None = None
 
     def applicable(self) -> list[ChannelAnswer]:
         """The channels that apply, fastest first."""

@@ -23,7 +23,7 @@ from normwatch.knowledge.commitments import commitment_start, commitment_status
 from normwatch.knowledge.countries import CountryCode, country_code, country_name
 from normwatch.knowledge.dates import latest, to_date
 from normwatch.knowledge.load import KnowledgeBase, read_yaml, shipped_kb
-from normwatch.knowledge.models import Commitment, Instrument, Url
+from normwatch.knowledge.models import Commitment, Instrument, InstrumentFamily, Url
 
 DataCategory = Literal["subscriber", "traffic", "content"]
 DATA_CATEGORIES: tuple[str, ...] = DataCategory.__args__  # type: ignore[attr-defined]
@@ -33,6 +33,7 @@ CHANNEL_IDS: tuple[str, ...] = (
     "sap-direct-disclosure", "sap-domain-registration", "sap-giving-effect", "sap-emergency",
     "budapest-preservation", "budapest-24-7", "budapest-mla", "budapest-32b",
     "cloud-act-agreement", "us-voluntary-disclosure", "un-cybercrime-convention",
+    "coe-mla-convention", "eu-mla-convention", "regional-mla", "untoc-mla",
     "bilateral-mlat", "letters-rogatory",
 )
 """Every channel id of Contract 4, in the order of the contract."""
@@ -48,17 +49,64 @@ SLOW_DAYS = 90
 """A channel whose typical time is this many days or more counts as a slow path."""
 
 
-class ChannelSpec(BaseModel):
-    """One channel of ``channels.yaml``."""
-
+class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Supersession(_Spec):
+    """Other channels that, when open, replace this one between the same states."""
+
+    channels: Annotated[list[str], Field(min_length=1)]
+    reason: str
+
+
+class ConflictReview(_Spec):
+    """A conflict of laws the provider's home law raises (e.g. a ban on disclosing content)."""
+
+    provider_home_in: Annotated[list[CountryCode], Field(min_length=1)]
+    data: Annotated[list[DataCategory], Field(min_length=1)]
+    unless_open: list[str] = []
+    """Channels whose opening lifts the conflict (an executive agreement, say)."""
+    reason: str
+
+
+class Contact(_Spec):
+    """Where a request goes: the central authority or contact route, when it is public."""
+
+    state: CountryCode | Literal["*"]
+    """The state that receives the request; ``*`` for every state."""
+    text: str
+    source: Url | None = None
+
+
+Condition = Literal["organised_crime"]
+CONDITIONS: dict[str, str] = {
+    "organised_crime": "an organised criminal group is involved (give --organised-crime)",
+}
+
+
+class ChannelSpec(_Spec):
+    """One channel of ``channels.yaml``."""
 
     id: str
     name: str
     legal_basis: str
     instruments: list[str] = []
+    families: list[InstrumentFamily] = []
+    """Every knowledge-base instrument of these families also carries the channel."""
+    supplements: list[str] = []
+    """Protocols that add to the instruments: named in the reasons, never a channel of their own."""
     parties: list[str] = []
     from_application: bool = False
+    eu_offering_reach: bool = False
+    """The instrument reaches a provider that offers services in the Union, wherever it is
+    established and wherever the data are: only the requesting state must be bound."""
+    requires: list[Condition] = []
+    superseded_by: list[Supersession] = []
+    conflict_review: ConflictReview | None = None
+    contacts: list[Contact] = []
+    request_content: list[str] = []
+    """What a request through this channel must carry, from the instrument's text."""
     provider_home_in: list[CountryCode] = []
     excluded_targets: str | None = None
     urgent_only: bool = False
@@ -90,6 +138,22 @@ class ChannelSpec(BaseModel):
             raise ValueError("note: unconfirmed: true needs a note giving the reason")
         return self
 
+    def instrument_ids(self, kb: KnowledgeBase) -> list[str]:
+        """The instruments the channel rests on: those named, then those of its families."""
+        ids = list(self.instruments)
+        if self.families:
+            wanted = set(self.families)
+            ids += sorted(
+                i.id for i in kb.instruments
+                if i.family in wanted and i.id not in ids and i.id not in self.supplements
+            )
+        return ids
+
+    def contact_for(self, state: str) -> list[Contact]:
+        """The contact routes for a request received by ``state`` (its own, else the general)."""
+        own = [c for c in self.contacts if c.state == state]
+        return own or [c for c in self.contacts if c.state == "*"]
+
     def days(self, data: str, urgent: bool) -> float:
         """The sort key: order of magnitude of the time this channel takes."""
         if urgent and self.urgent and self.urgent_days is not None:
@@ -111,29 +175,57 @@ def channels_path() -> Path:
     raise FileNotFoundError("channels.yaml is missing from the normwatch package")
 
 
+class TreatyDatabase(_Spec):
+    """Where a state publishes the treaties it is bound by (the place to look beyond our records)."""
+
+    state: CountryCode | Literal["*"]
+    name: str
+    url: Url
+
+
+class ChannelFile(_Spec):
+    """The whole channel file: the channels and the treaty databases to point users to."""
+
+    channels: list[ChannelSpec]
+    treaty_databases: list[TreatyDatabase] = []
+
+    def database_for(self, state: str) -> TreatyDatabase | None:
+        """The state's own treaty database, else the general one (``*``)."""
+        own = [d for d in self.treaty_databases if d.state == state]
+        rest = [d for d in self.treaty_databases if d.state == "*"]
+        found = own or rest
+        return found[0] if found else None
+
+
 def load_channels(path: Path | None = None) -> list[ChannelSpec]:
     """Read and validate the channel file (the shipped one by default)."""
+    return list(load_channel_file(path).channels)
+
+
+def load_channel_file(path: Path | None = None) -> ChannelFile:
+    """The channel file with its treaty-database pointers (the shipped one by default)."""
     if path is None:
-        return list(_shipped_channels())
+        return _shipped_channels()
     return _read_channels(path)
 
 
 @cache
-def _shipped_channels() -> tuple[ChannelSpec, ...]:
-    return tuple(_read_channels(channels_path()))
+def _shipped_channels() -> ChannelFile:
+    return _read_channels(channels_path())
 
 
-def _read_channels(path: Path) -> list[ChannelSpec]:
+def _read_channels(path: Path) -> ChannelFile:
     data, problems = read_yaml(path)
     if problems:
         raise ValueError(str(problems[0]))
-    if not isinstance(data, dict) or set(data) != {"channels"}:
-        raise ValueError(f"{path}: expected a mapping with the single key 'channels'")
-    return [ChannelSpec.model_validate(item) for item in data["channels"]]
+    if not isinstance(data, dict) or "channels" not in data:
+        raise ValueError(f"{path}: expected a mapping with the key 'channels'")
+    return ChannelFile.model_validate(data)
 
 
 def check_channels(kb: KnowledgeBase, channels: list[ChannelSpec] | None = None) -> list[str]:
-    """Problems with the channel file: missing, extra or repeated ids, unknown instruments."""
+    """Problems with the channel file: missing, extra or repeated ids, unknown instruments
+    or channels named in supersessions, families no instrument belongs to."""
     specs = load_channels() if channels is None else channels
     problems = []
     ids = [c.id for c in specs]
@@ -143,10 +235,20 @@ def check_channels(kb: KnowledgeBase, channels: list[ChannelSpec] | None = None)
         problems.append(f"channel {extra} is not a Contract 4 channel id")
     for repeated in sorted({i for i in ids if ids.count(i) > 1}):
         problems.append(f"channel {repeated} appears more than once")
+    families = {i.family for i in kb.instruments if i.family}
     for spec in specs:
-        for instrument in spec.instruments:
+        for instrument in spec.instruments + spec.supplements:
             if instrument not in kb.instrument_by_id:
                 problems.append(f"channel {spec.id}: unknown instrument {instrument!r}")
+        for family in spec.families:
+            if family not in families:
+                problems.append(f"channel {spec.id}: no instrument of family {family!r}")
+        named = [c for rule in spec.superseded_by for c in rule.channels]
+        if spec.conflict_review:
+            named += spec.conflict_review.unless_open
+        for other in named:
+            if other not in ids:
+                problems.append(f"channel {spec.id}: unknown channel {other!r}")
     return problems
 
 
@@ -173,6 +275,8 @@ def question(
     offender: str | None = None,
     urgent: bool = False,
     on: str | dt.date | None = None,
+    provider_offers_eu: bool = False,
+    organised_crime: bool = False,
 ) -> Question:
     """Validate the input; a bad value raises :class:`InputError` naming the field."""
     req = _country(requesting, "requesting")
@@ -193,6 +297,7 @@ def question(
         provider_home=_country(provider_home, "provider-home", required=False),
         offender=_country(offender, "offender", required=False),
         urgent=bool(urgent), on=day,
+        provider_offers_eu=bool(provider_offers_eu), organised_crime=bool(organised_crime),
     )
 
 
@@ -222,37 +327,51 @@ class _Binding:
                 return False
         return True
 
+    def recorded(self, state: str) -> bool:
+        """Whether the knowledge base holds any record of ``state`` and this instrument."""
+        ok, _, commitment = self.bound[state]
+        return ok or commitment is not None
+
 
 def _name(code: str) -> str:
     return f"{code} ({country_name(code)})"
+
+
+def _plain(code: str) -> str:
+    """A state's name for a sentence: ``France``; the code when the name is unknown."""
+    name = country_name(code)
+    return name if name and name != code else code
 
 
 def _standing(kb: KnowledgeBase, state: str, instrument: Instrument, on: dt.date) -> tuple[
     bool, str, Commitment | None
 ]:
     status = commitment_status(kb, state, instrument.id, on)
+    who = _plain(state)
     if status.committed:
         c = status.via[0]
         start = commitment_start(c, instrument)
-        since = start.isoformat() if start else "?"
-        text = f"{state} bound since {since}"
+        since = start.isoformat() if start else "a date not recorded"
+        text = f"{who} bound since {since}"
         if c.unconfirmed:
             text += f" (unconfirmed record: {c.note})"
         return True, text, c
     signed = commitment_status(kb, state, instrument.id, on, level="signed")
     if signed.committed:
         c = signed.via[0]
-        return False, f"{state} signed ({c.signed or c.ratified}) but is not bound on {on}", c
-    return False, f"{state} not bound on {on}: {status.reason}", None
+        return False, f"{who} signed ({c.signed or c.ratified}) but is not bound on {on}", c
+    if not status.via and status.reason.startswith("no commitment"):
+        return False, f"{who}: {status.reason}", None
+    return False, f"{who} not bound on {on}: {status.reason}", None
 
 
 def _in_force_text(instrument: Instrument, on: dt.date) -> str:
     if instrument.entry_into_force is None:
-        return f"{instrument.id} is not in force (no entry into force recorded)"
+        return "not in force (no entry into force recorded)"
     start = latest(instrument.entry_into_force)
     if start > on:
-        return f"{instrument.id} enters into force only on {instrument.entry_into_force}"
-    return f"{instrument.id} in force since {instrument.entry_into_force}"
+        return f"enters into force only on {instrument.entry_into_force}"
+    return f"in force since {instrument.entry_into_force}"
 
 
 @dataclass
@@ -266,13 +385,51 @@ class _Outcome:
     blocked_by_application: str | None = None
     """The date the channel opens, when only the instrument's date of application blocks it."""
     relies_on_unconfirmed: list[str] = field(default_factory=list)
+    unrecorded_pair: bool = False
+    """No instrument of the channel has a record for every state involved."""
+    conditional: list[str] = field(default_factory=list)
+    """Conditions of the question that alone keep the channel closed."""
+    superseded: str | None = None
+    instruments: list[str] = field(default_factory=list)
+
+
+def _roles(q: Question, spec: ChannelSpec, reasons: list[str], blockers: list[str]) -> list[list[str]]:
+    """The candidate states of every role after the requesting one (cross-border only)."""
+    groups: list[list[str]] = []
+    for role_spec in spec.parties[1:]:
+        roles = role_spec.split("|")
+        states: list[str] = []
+        for role in roles:
+            state = q.state(role)
+            if state is not None and state not in states:
+                states.append(state)
+            if role == "provider" and q.provider_home is None:
+                reasons.append(
+                    f"provider's home state not given: taking the holder {_plain(q.holder)} as "
+                    "the provider's state"
+                )
+        label = " or ".join(_ROLE_NAMES[r] for r in roles)
+        if not states:
+            blockers.append(f"needs the {label} (give --provider-home)")
+            reasons.append(blockers[-1])
+            continue
+        foreign = [s for s in states if s != q.requesting]
+        if not foreign:
+            blockers.append(
+                f"{_plain(q.requesting)} is both the requesting state and the {label}: "
+                "a domestic matter, national powers apply"
+            )
+            reasons.append(blockers[-1])
+            continue
+        groups.append(foreign)
+    return groups
 
 
 def _evaluate(kb: KnowledgeBase, q: Question, spec: ChannelSpec) -> _Outcome:
     reasons: list[str] = []
     blockers: list[str] = []
     unconfirmed: list[str] = []
-    # data categories
+    conditional: list[str] = []
     covered = ", ".join(spec.data)
     if q.data in spec.data:
         reasons.append(f"covers {covered}: {q.data} data asked")
@@ -288,95 +445,121 @@ def _evaluate(kb: KnowledgeBase, q: Question, spec: ChannelSpec) -> _Outcome:
         reasons.append(blockers[-1])
     if q.urgent and not spec.urgent:
         reasons.append(f"not built for emergencies: typically {spec.typical_time}")
+    for condition in spec.requires:
+        if getattr(q, condition):
+            reasons.append(f"applies because {CONDITIONS[condition].split(' (')[0]}")
+        else:
+            text = f"applies only where {CONDITIONS[condition]}"
+            blockers.append(text)
+            reasons.append(text)
+            conditional.append(text)
 
-    # roles: which states play them, and the cross-border rule
-    groups: list[list[str]] = []
-    for role_spec in spec.parties[1:]:
-        roles = role_spec.split("|")
-        states: list[str] = []
-        for role in roles:
-            state = q.state(role)
-            if state is not None and state not in states:
-                states.append(state)
-            if role == "provider" and q.provider_home is None:
-                reasons.append(
-                    f"provider's home state not given: taking the holder {q.holder} as the provider's state"
-                )
-        label = " or ".join(_ROLE_NAMES[r] for r in roles)
-        if not states:
-            blockers.append(f"needs the {label} (give --provider-home)")
-            reasons.append(blockers[-1])
-            continue
-        foreign = [s for s in states if s != q.requesting]
-        if not foreign:
-            blockers.append(
-                f"{q.requesting} is both the requesting state and the {label}: "
-                "a domestic matter, national powers apply"
+    reach = spec.eu_offering_reach and q.provider_offers_eu
+    if reach:
+        reasons.append(
+            "the provider offers services in the Union: the order goes to its designated "
+            "establishment or legal representative in the Union (Directive (EU) 2023/1544), "
+            "wherever the provider is established and the data are stored"
+        )
+        groups: list[list[str]] = []
+    else:
+        groups = _roles(q, spec, reasons, blockers)
+        if spec.eu_offering_reach and not q.provider_offers_eu:
+            reasons.append(
+                "if the provider offers services in the Union (--provider-offers-eu), the order "
+                "reaches it wherever its data are"
             )
-            reasons.append(blockers[-1])
-            continue
-        groups.append(foreign)
 
     if spec.provider_home_in:
         provider = q.state("provider")
-        allowed = ", ".join(spec.provider_home_in)
+        allowed = ", ".join(_plain(s) for s in spec.provider_home_in)
         if provider in spec.provider_home_in:
-            reasons.append(f"the provider is based in {provider}, whose law ({spec.legal_basis}) allows it")
+            reasons.append(
+                f"the provider is based in {_plain(provider or '')}, whose law ({spec.legal_basis}) allows it"
+            )
         else:
-            blockers.append(f"only for providers based in {allowed}; the provider's state is {provider}")
+            blockers.append(
+                f"only for providers based in {allowed}; the provider's state is {_plain(provider or '')}"
+            )
             reasons.append(blockers[-1])
 
-    # instruments
     via: list[dict[str, Any]] = []
     legal_basis = spec.legal_basis
     opens_on: str | None = None
-    if not spec.instruments:
+    unrecorded = False
+    instrument_ids = spec.instrument_ids(kb)
+    if not instrument_ids and not spec.families:
         reasons.append(f"needs no treaty between the states: {spec.legal_basis}")
     else:
         involved = [q.requesting] + [s for g in groups for s in g]
         holding: list[_Binding] = []
+        seen: list[_Binding] = []
         lines: list[str] = []
-        for inst_id in spec.instruments:
+        for inst_id in instrument_ids:
             instrument = kb.instrument_by_id.get(inst_id)
             if instrument is None:
-                lines.append(f"{inst_id} is not in the knowledge base")
+                # check_channels reports a missing instrument; in an answer it is one line only
+                # where it is the channel's sole instrument.
+                if len(instrument_ids) == 1:
+                    lines.append(f"{inst_id} is not in the knowledge base")
                 continue
             binding = _Binding(instrument)
             for state in involved:
                 binding.bound[state] = _standing(kb, state, instrument, q.on)
-            related = any(
-                binding.bound[s][2] is not None or binding.bound[s][0] for s in involved
-            )
-            if len(spec.instruments) > 1 and not related:
+            # Only the instruments that bear on these states are worth a line: with many
+            # (every bilateral treaty), the others would bury the answer.
+            if len(instrument_ids) > 1 and not all(binding.recorded(s) for s in involved):
                 continue
+            seen.append(binding)
             parts = "; ".join(binding.bound[s][1] for s in involved)
-            lines.append(f"{instrument.id} ({instrument.name}): {_in_force_text(instrument, q.on)}; {parts}")
+            lines.append(f"{instrument.name}: {_in_force_text(instrument, q.on)}; {parts}")
             side = spec.sides.get(instrument.id)
             if (
                 side is not None and groups and binding.holds(q.requesting, groups, None)
                 and not binding.holds(q.requesting, groups, side)
             ):
                 lines.append(
-                    f"{instrument.id} links {', '.join(side)} with the other parties, not two "
-                    "parties of the same side"
+                    f"{instrument.name} links {', '.join(_plain(s) for s in side)} with the other "
+                    "parties, not two parties of the same side"
                 )
-            if groups and binding.holds(q.requesting, groups, side):
+            if (groups or reach) and binding.holds(q.requesting, groups, side):
                 if spec.from_application and instrument.applies_from:
                     start = latest(instrument.applies_from)
                     if q.on < start:
                         lines.append(
-                            f"{instrument.id} applies only from {instrument.applies_from}: "
+                            f"{instrument.name} applies only from {instrument.applies_from}: "
                             f"not yet on {q.on}"
                         )
                         opens_on = instrument.applies_from
                         continue
-                    lines.append(f"{instrument.id} applies from {instrument.applies_from}")
+                    lines.append(f"applies from {instrument.applies_from}")
                 holding.append(binding)
         if not lines:
-            names = ", ".join(spec.instruments)
-            who = " or ".join([q.requesting] + [s for g in groups for s in g])
-            lines.append(f"no instrument of this channel ({names}) binds {who}")
+            unrecorded = True
+            who = " and ".join(_plain(s) for s in involved)
+            if spec.families:
+                lines.append(
+                    f"no instrument of this kind is recorded for {who} in this knowledge base "
+                    "(see coverage)"
+                )
+            else:
+                names = ", ".join(
+                    kb.instrument_by_id[i].name if i in kb.instrument_by_id else i
+                    for i in instrument_ids
+                )
+                lines.append(f"no instrument of this channel ({names}) binds {who}")
         reasons.extend(lines)
+        if holding:
+            for supplement in spec.supplements:
+                extra = kb.instrument_by_id.get(supplement)
+                if extra is None:
+                    continue
+                bound = [s for s in involved if _standing(kb, s, extra, q.on)[0]]
+                if len(bound) == len(involved):
+                    reasons.append(f"{extra.name} also binds both sides and adds to it")
+                else:
+                    missing = ", ".join(_plain(s) for s in involved if s not in bound)
+                    reasons.append(f"{extra.name} does not bind {missing}: its additions do not apply")
         if holding:
             parties = []
             for binding in holding:
@@ -391,28 +574,34 @@ def _evaluate(kb: KnowledgeBase, q: Question, spec: ChannelSpec) -> _Outcome:
                             "unconfirmed": c.unconfirmed,
                         })
                         if c.unconfirmed:
-                            unconfirmed.append(f"{binding.instrument.id} for {state}")
+                            unconfirmed.append(f"{binding.instrument.name} for {_plain(state)}")
                 if binding.instrument.unconfirmed:
-                    unconfirmed.append(f"the instrument {binding.instrument.id}")
+                    unconfirmed.append(f"the record of {binding.instrument.name}")
                 parties.append({"instrument": binding.instrument.id, "parties": members})
             via = parties
-            if len(spec.instruments) > 1:
+            if len(instrument_ids) > 1:
                 legal_basis = f"{spec.legal_basis}: " + "; ".join(b.instrument.name for b in holding)
-        elif groups:
-            if opens_on is None:
+                if holding[0].instrument.articles:
+                    legal_basis += f", {holding[0].instrument.articles}"
+        elif groups or reach:
+            unbound = [s for s in involved if not seen[0].bound[s][0]] if len(seen) == 1 else []
+            if opens_on is None and unbound:
+                who = " and ".join(_plain(s) for s in unbound)
+                blockers.append(f"{who}: not bound by {seen[0].instrument.name} on {q.on.isoformat()}")
+            elif opens_on is None:
                 blockers.append(
-                    "no instrument of this channel is in force for both sides on " + q.on.isoformat()
+                    "no instrument of this channel recorded here binds both sides on " + q.on.isoformat()
                 )
             else:
                 blockers.append(f"opens only on {opens_on}")
 
-    # limits on whom the channel may target
     if spec.excluded_targets and q.offender is not None:
         protected = q.state(spec.excluded_targets)
         if protected is not None and protected == q.offender and protected != q.requesting:
             blockers.append(
-                f"the offender is linked to {protected}, the {_ROLE_NAMES[spec.excluded_targets]}: "
-                f"the agreement bars orders that target that side's persons"
+                f"the offender is linked to {_plain(protected)}, the "
+                f"{_ROLE_NAMES[spec.excluded_targets]}: the agreement bars orders that target "
+                "that side's persons"
             )
             reasons.append(blockers[-1])
 
@@ -420,8 +609,10 @@ def _evaluate(kb: KnowledgeBase, q: Question, spec: ChannelSpec) -> _Outcome:
     if applicable:
         if via:
             first = via[0]
-            summary = f"open through {first['instrument']}: " + ", ".join(
-                f"{p['state']} since {p['since']}" for p in first["parties"]
+            name = kb.instrument_by_id[first["instrument"]].name
+            summary = f"open through {name}: " + ", ".join(
+                f"{_plain(p['state'])} since {p['since'] or 'a date not recorded'}"
+                for p in first["parties"]
             )
         else:
             summary = f"open: {spec.legal_basis}"
@@ -430,12 +621,49 @@ def _evaluate(kb: KnowledgeBase, q: Question, spec: ChannelSpec) -> _Outcome:
     only_application = (
         opens_on is not None and len(blockers) == 1 and blockers[0].startswith("opens only on")
     )
+    only_conditions = bool(conditional) and len(blockers) == len(conditional) and bool(via)
     return _Outcome(
         spec=spec, applicable=applicable, reasons=reasons, summary=summary, via=via,
         legal_basis=legal_basis,
         blocked_by_application=opens_on if only_application else None,
         relies_on_unconfirmed=unconfirmed if applicable else [],
+        unrecorded_pair=unrecorded,
+        conditional=conditional if only_conditions else [],
+        instruments=instrument_ids,
     )
+
+
+def _conflicts(q: Question, outcomes: list[_Outcome]) -> None:
+    """Add the conflict-of-laws reasons (the provider's home law against the order)."""
+    open_ids = {o.spec.id for o in outcomes if o.applicable}
+    for o in outcomes:
+        review = o.spec.conflict_review
+        if review is None or not o.applicable:
+            continue
+        home = q.provider_home
+        if home in review.provider_home_in and q.data in review.data:
+            if any(c in open_ids for c in review.unless_open):
+                continue
+            o.reasons.append(review.reason)
+
+
+def _supersede(outcomes: list[_Outcome]) -> None:
+    """Close a channel replaced by another that is open between the same states, and say so."""
+    by_id = {o.spec.id: o for o in outcomes}
+    for o in outcomes:
+        for rule in o.spec.superseded_by:
+            replacing = [by_id[c] for c in rule.channels if c in by_id and by_id[c].applicable]
+            if not replacing or not o.via:
+                continue
+            names = " / ".join(r.spec.name for r in replacing)
+            text = f"replaced here by {names}: {rule.reason}"
+            o.reasons.append(text)
+            if o.applicable:
+                o.applicable = False
+                o.summary = text
+                o.relies_on_unconfirmed = []
+            o.superseded = replacing[0].spec.id
+            break
 
 
 # --- jurisdiction and gaps -------------------------------------------------------------------
@@ -465,41 +693,100 @@ def _jurisdiction(q: Question) -> list[dict[str, Any]]:
     return list(entries.values())
 
 
-def _gaps(kb: KnowledgeBase, q: Question, outcomes: list[_Outcome]) -> list[str]:
+def _bilateral(kb: KnowledgeBase, state: str) -> list[Instrument]:
+    """The bilateral treaties recorded for ``state`` (any date)."""
+    return [
+        i for i in kb.instruments
+        if i.family == "bilateral-mlat" and any(c.state == state for c in kb.commitments_to(i.id))
+    ]
+
+
+def _coverage(
+    kb: KnowledgeBase, q: Question, outcomes: list[_Outcome], databases: ChannelFile
+) -> dict[str, Any]:
+    families = sorted({f for o in outcomes for f in o.spec.families})
+    family_instruments = {i.id for i in kb.instruments if i.family}
+    dates = [
+        d for c in kb.commitments if c.instrument in family_instruments
+        for d in (c.in_force, c.ratified, c.signed) if d
+    ]
+    sides = []
+    states = [q.requesting, q.holder] + [s for s in (q.provider_home,) if s and s not in (q.requesting, q.holder)]
+    for state in dict.fromkeys(states):
+        bound: dict[str, list[str]] = {}
+        for o in outcomes:
+            ids = [i for i in o.instruments if i in kb.instrument_by_id
+                   and commitment_status(kb, state, i, q.on).committed]
+            if ids:
+                bound[o.spec.id] = ids
+        treaties = _bilateral(kb, state)
+        partners = sorted({
+            c.state for i in treaties for c in kb.commitments_to(i.id) if c.state and c.state != state
+        })
+        database = databases.database_for(state)
+        sides.append({
+            "state": state, "bound": bound, "bilateral_treaties": len(treaties),
+            "bilateral_partners": partners,
+            "treaty_database": database.url if database else None,
+        })
+    return {
+        "checked_on": q.on.isoformat(),
+        "kb_version": kb.version,
+        "families": families,
+        "recorded_through": max(dates, key=lambda d: latest(d)) if dates else None,
+        "sides": sides,
+        "note": (
+            "Only the instruments recorded in this knowledge base were checked. A treaty that is "
+            "not recorded here may still exist: check the treaty databases named for each side."
+        ),
+    }
+
+
+def _bilateral_gap(kb: KnowledgeBase, q: Question, databases: ChannelFile) -> str:
+    """The honest answer when no bilateral treaty is recorded for the pair: what is recorded
+    for each side, and where to look beyond it."""
+    counts = ", ".join(f"{_plain(s)} {len(_bilateral(kb, s))}" for s in (q.requesting, q.holder))
+    pointers: list[tuple[str, str]] = []
+    for state in (q.holder, q.requesting):
+        database = databases.database_for(state)
+        if database is not None and database.url not in [url for _, url in pointers]:
+            pointers.append((database.name, database.url))
+    where = "; ".join(f"{name} ({url})" for name, url in pointers)
+    return (
+        f"No bilateral treaty is recorded for {q.requesting}–{q.holder}; bilateral coverage in "
+        f"this knowledge base (treaties recorded): {counts}. "
+        + (f"Check {where}." if where else "")
+    ).strip()
+
+
+def _gaps(
+    kb: KnowledgeBase, q: Question, outcomes: list[_Outcome], databases: ChannelFile
+) -> list[str]:
     gaps: list[str] = []
     on = q.on.isoformat()
     open_ = [o for o in outcomes if o.applicable]
-    treaty = [o for o in open_ if o.spec.instruments]
+    treaty = [o for o in open_ if o.spec.instruments or o.spec.families]
     if q.requesting == q.holder and q.provider_home in (None, q.requesting):
         gaps.append(
-            f"The data is held in the requesting state {q.requesting}: national powers apply and no "
-            "cross-border channel is needed."
+            f"The data is held in the requesting state {_plain(q.requesting)}: national powers "
+            "apply and no cross-border channel is needed."
         )
         return gaps
+    req, hold = _plain(q.requesting), _plain(q.holder)
     if not treaty:
-        instruments = sorted({i for o in outcomes for i in o.spec.instruments})
-        bound = {
-            state: [i for i in instruments if i in kb.instrument_by_id
-                    and commitment_status(kb, state, i, q.on).committed]
-            for state in (q.requesting, q.holder)
-        }
-        if not bound[q.requesting] and not bound[q.holder]:
-            gaps.append(
-                f"Neither {q.requesting} nor {q.holder} is bound on {on} by any instrument these "
-                f"channels rest on ({', '.join(instruments)})."
-            )
-        else:
-            gaps.append(
-                f"{q.requesting} and {q.holder} share no instrument in force for both on {on} "
-                f"({q.requesting}: {', '.join(bound[q.requesting]) or 'none'}; "
-                f"{q.holder}: {', '.join(bound[q.holder]) or 'none'})."
-            )
+        gaps.append(
+            f"No treaty-based channel is open: no instrument recorded in this knowledge base "
+            f"binds both {req} and {hold} on {on}. That is a limit of these records, not proof "
+            "that no treaty exists (see coverage)."
+        )
         slow = [o.spec for o in open_]
         if slow:
             gaps.append(
-                "Only paths that need no treaty are left: "
+                "Open without a treaty: "
                 + "; ".join(f"{s.name} ({s.time(q.urgent)})" for s in slow) + "."
             )
+    if not treaty and any(o.unrecorded_pair for o in outcomes if "bilateral-mlat" in o.spec.families):
+        gaps.append(_bilateral_gap(kb, q, databases))
     fetch = [o for o in open_ if o.spec.effect == "disclose" and q.data in o.spec.data]
     fast = [o for o in fetch if o.spec.days(q.data, q.urgent) < SLOW_DAYS]
     if fetch and not fast:
@@ -518,16 +805,16 @@ def _gaps(kb: KnowledgeBase, q: Question, outcomes: list[_Outcome]) -> list[str]
                 f"{o.spec.name} ({o.spec.legal_basis}) binds both sides but applies only from "
                 f"{o.blocked_by_application}."
             )
+        for condition in o.conditional:
+            gaps.append(f"{o.spec.name} binds both sides but {condition}.")
     signed_only: dict[str, list[str]] = {}
     only_signed: dict[str, list[str]] = {}
     for o in outcomes:
-        if o.applicable:
+        if o.applicable or o.superseded:
             continue
-        for inst_id in o.spec.instruments:
+        for inst_id in o.instruments:
             instrument = kb.instrument_by_id.get(inst_id)
-            if instrument is None:
-                continue
-            if len(o.spec.parties) < 2:
+            if instrument is None or len(o.spec.parties) < 2:
                 continue
             other = q.state(o.spec.parties[1].split("|")[0])
             if other is None or other == q.requesting:
@@ -538,15 +825,15 @@ def _gaps(kb: KnowledgeBase, q: Question, outcomes: list[_Outcome]) -> list[str]
             )
             both_bound = all(commitment_status(kb, s, inst_id, q.on).committed for s in pair)
             if signed and not both_bound:
-                signed_only.setdefault(inst_id, []).append(o.spec.id)
+                signed_only.setdefault(inst_id, []).append(o.spec.name)
                 only_signed[inst_id] = [
-                    s for s in pair if not commitment_status(kb, s, inst_id, q.on).committed
+                    _plain(s) for s in pair if not commitment_status(kb, s, inst_id, q.on).committed
                 ]
-    for inst_id, ids in signed_only.items():
+    for inst_id, names in signed_only.items():
         who = " and ".join(only_signed[inst_id])
         gaps.append(
-            f"{inst_id} has been signed by both sides but does not bind {who} on {on}; "
-            f"once it binds both, these channels could open: {', '.join(ids)}."
+            f"{kb.instrument_by_id[inst_id].name} has been signed by both sides but does not "
+            f"bind {who} on {on}; once it binds both, these channels could open: {', '.join(names)}."
         )
     doubts = sorted({d for o in open_ for d in o.relies_on_unconfirmed})
     if doubts:
@@ -565,19 +852,32 @@ def route(
     offender: str | None = None,
     urgent: bool = False,
     on: str | dt.date | None = None,
+    provider_offers_eu: bool = False,
+    organised_crime: bool = False,
     *,
     kb: KnowledgeBase | None = None,
     channels: list[ChannelSpec] | None = None,
 ) -> RouteAnswer:
     """Answer the cross-border evidence question (Contract 4 of docs/contracts.md).
 
-    Returns ``{"question", "jurisdiction", "channels", "gaps"}``: every channel appears,
-    applicable ones first and fastest first. Raises ValueError on bad input.
+    Every channel appears, applicable ones first and fastest first, with the gaps in plain
+    sentences and the coverage of the records checked. Raises :class:`InputError` on bad
+    input.
     """
-    q = question(requesting, holder, data, provider_home, offender, urgent, on)
+    q = question(
+        requesting, holder, data, provider_home, offender, urgent, on,
+        provider_offers_eu, organised_crime,
+    )
     kb = kb if kb is not None else shipped_kb()
-    specs = load_channels() if channels is None else channels
+    databases = load_channel_file()
+    specs = list(databases.channels) if channels is None else channels
     outcomes = [_evaluate(kb, q, spec) for spec in specs]
+    for o in outcomes:
+        if o.unrecorded_pair and "bilateral-mlat" in o.spec.families:
+            o.reasons[-1] = _bilateral_gap(kb, q, databases)
+            o.summary = o.reasons[-1] if not o.applicable else o.summary
+    _supersede(outcomes)
+    _conflicts(q, outcomes)
     order = sorted(
         range(len(outcomes)),
         key=lambda i: (not outcomes[i].applicable, outcomes[i].spec.days(q.data, q.urgent), i),
@@ -586,6 +886,7 @@ def route(
     for i in order:
         o = outcomes[i]
         s = o.spec
+        receiver = q.state(s.parties[1].split("|")[0]) if len(s.parties) > 1 else q.holder
         rows.append({
             "id": s.id,
             "applicable": o.applicable,
@@ -603,10 +904,14 @@ def route(
             "sources": list(s.sources),
             "unconfirmed": s.unconfirmed,
             "note": s.note,
+            "superseded_by": o.superseded,
+            "contacts": [c.model_dump() for c in s.contact_for(receiver or q.holder)],
+            "request_content": list(s.request_content),
         })
     return RouteAnswer.model_validate({
         "question": q,
         "jurisdiction": _jurisdiction(q),
         "channels": rows,
-        "gaps": _gaps(kb, q, outcomes),
+        "gaps": _gaps(kb, q, outcomes, databases),
+        "coverage": _coverage(kb, q, outcomes, databases),
     })

@@ -109,7 +109,14 @@ def commitment_status(
         return CommitmentStatus(who, what, day, True, holding, f"committed through {names}")
     if not mine:
         names = ", ".join(i.id for i in instruments)
-        return CommitmentStatus(who, what, day, False, (), f"no commitment of {who} to {names}")
+        partial = [i.id for i in instruments if i.partial_parties]
+        reason = f"no commitment of {who} to {names} recorded"
+        if partial:
+            reason += (
+                f" (the party list of {', '.join(partial)} in this knowledge base is partial: "
+                "check the depositary)"
+            )
+        return CommitmentStatus(who, what, day, False, (), reason)
     later = [
         start for c in mine
         if (start := commitment_start(c, kb.instrument_by_id[c.instrument], level)) is not None

@@ -567,12 +567,15 @@ def get_route(
     offender: Annotated[State | None, Query(json_schema_extra={"enum": _CODES})] = None,
     urgent: bool = False,
     on: Day = None,
+    provider_offers_eu: Annotated[bool, Query(description="The provider offers services in the EU.")] = False,
+    organised_crime: Annotated[bool, Query(description="An organised criminal group is involved.")] = False,
     fmt: Format = None,
 ) -> Response:
     from normwatch.evidence.router import route
 
     try:
         answer = route(requesting, holder, data, provider_home, offender, urgent, on,
+                       provider_offers_eu, organised_crime,
                        kb=catalog_of(request).kb).model_dump(mode="json")
     except InputError as exc:
         raise unprocessable([dataclasses.replace(p, file="query") for p in exc.problems]) from None

@@ -21,7 +21,11 @@ from normwatch.service.web.svg import Series, columns
 
 router = APIRouter(include_in_schema=False)
 
-ROUTE_FIELDS = ("requesting", "holder", "provider_home", "offender", "data", "urgent", "on")
+ROUTE_FIELDS = (
+    "requesting", "holder", "provider_home", "offender", "data", "urgent", "on",
+    "provider_offers_eu", "organised_crime",
+)
+_FLAGS = ("urgent", "provider_offers_eu", "organised_crime")
 MAX_BODY = 64 * 1024
 
 
@@ -38,7 +42,8 @@ def _countries(request: Request) -> list[dict[str, str]]:
 def route_page(request: Request) -> Response:
     params = request.query_params
     form = {k: params.get(k, "").strip() for k in ROUTE_FIELDS}
-    form["urgent"] = "yes" if params.get("urgent", "").lower() in ("1", "yes", "true", "on") else ""
+    for flag in _FLAGS:
+        form[flag] = "yes" if params.get(flag, "").lower() in ("1", "yes", "true", "on") else ""
     extra: dict[str, Any] = {"title": "Evidence router", "form": form, "categories": DATA_CATEGORIES,
              "countries": _countries(request), "today": today()}
     asked = any(form[k] for k in ("requesting", "holder", "data"))
@@ -49,7 +54,9 @@ def route_page(request: Request) -> Response:
         answer = route(
             form["requesting"], form["holder"], form["data"],
             provider_home=form["provider_home"] or None, offender=form["offender"] or None,
-            urgent=bool(form["urgent"]), on=form["on"] or None, kb=catalog_of(request).kb,
+            urgent=bool(form["urgent"]), on=form["on"] or None,
+            provider_offers_eu=bool(form["provider_offers_eu"]),
+            organised_crime=bool(form["organised_crime"]), kb=catalog_of(request).kb,
         ).model_dump(mode="json")
     except ValueError as exc:
         data = {"error": "Bad request", "status": 400, "message": str(exc)}
