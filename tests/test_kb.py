@@ -21,7 +21,33 @@ def test_norm_ids_follow_contract_2(kb):
     assert {f"un-gge-2015:13{c}" for c in "abcdefghijk"} <= ids
     assert {f"gcsc:{i}" for i in range(1, 9)} <= ids
     assert "g20-2015:ip-theft" in ids
-    assert len(ids) == 29
+    # The four founding frameworks hold exactly the 29 norms of Contract 2.
+    founding = {"paris-call", "un-gge-2015", "gcsc", "g20-2015"}
+    assert len([n for n in ids if n.split(":")[0] in founding]) == 29
+
+
+def test_the_frameworks_since_2021_are_present_and_annotate_gge_2015(kb):
+    frameworks = {fw.id for fw in kb.frameworks}
+    assert {"un-oewg-2021", "un-gge-2021", "un-oewg-2025", "asean-norms", "pall-mall-2025",
+            "counter-ransomware"} <= frameworks
+    annotated = {n.annotates for n in kb.norms.values() if n.id.startswith("un-gge-2021:")}
+    assert annotated == {f"un-gge-2015:13{c}" for c in "abcdefghijk"}
+
+
+def test_the_catalogue_is_current_and_claims_carry_their_sources(kb):
+    recent = [i for i in kb.incidents if str(i.start)[:4] >= "2024"]
+    assert len(recent) >= 30
+    official = [a.date for i in kb.incidents for a in i.attributions if a.kind == "government" and a.date]
+    official += [r.date for i in kb.incidents for r in i.responses if r.date]
+    assert max(str(d) for d in official) >= "2025-12"
+    # Claims of recent incidents carry their own sources (a floor: a few older claims still
+    # wait for a source that says them).
+    claims = [c for i in recent for c in [*i.attributions, *i.responses]]
+    assert sum(1 for c in claims if c.sources) >= 0.95 * len(claims)
+    everything = [c for i in kb.incidents for c in [*i.attributions, *i.responses]]
+    assert sum(1 for c in everything if c.sources) >= 0.6 * len(everything)
+    assert len(kb.sanctions) >= 1 and "eu-cyber-sanctions" in {r.id for r in kb.sanctions}
+    assert len({c.state for c in kb.commitments_to("un-cybercrime") if c.state}) >= 72
 
 
 def test_every_norm_is_summarised_cited_and_sourced(kb):

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 import normwatch
 from fixture_kb import FILES, dump_yaml
-from normwatch.evidence.answer import ChannelAnswer
 from normwatch.cli import app
+from normwatch.evidence.answer import ChannelAnswer
 from normwatch.knowledge.load import load
 from normwatch.publish.request import PLACEHOLDER, render_request, request_document
 

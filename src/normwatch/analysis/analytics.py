@@ -405,7 +405,8 @@ def attribution_delays(kb: KnowledgeBase, rules: RuleSet | None = None) -> pl.Da
 
     Both ends are the first day their (possibly partial) date may mean; ``exact`` says
     whether both dates were full days. Incidents with no dated government attribution are
-    left out.
+    left out, and so are those whose attribution date is too coarse to fall after the start
+    (an attribution dated "2024" for an operation starting 2024-03).
     """
     table = incident_table(kb, rules).filter(pl.col("first_government_attribution").is_not_null())
     exact = {
@@ -421,6 +422,7 @@ def attribution_delays(kb: KnowledgeBase, rules: RuleSet | None = None) -> pl.Da
             "first_government_attribution", "first_attributed_by", "attribution_delay_days",
         )
         .with_columns(exact=pl.col("id").replace_strict(exact, return_dtype=pl.Boolean))
+        .filter(pl.col("attribution_delay_days") >= 0)
         .sort("attribution_delay_days")
     )
 

@@ -107,3 +107,34 @@ def instrument_profile(
         "committed_by_year": cumulative,
         "commitments": rows,
     }
+
+
+def sanctions_for(kb: KnowledgeBase, incident_id: str) -> list[dict[str, Any]]:
+    """The sanctions listings that name ``incident_id`` among the acts they answer, oldest
+    first: who imposed them, when, by which act, whom they list, and the sources."""
+    found = []
+    for regime in kb.sanctions:
+        for listing in regime.listings:
+            if incident_id in listing.incidents:
+                found.append({
+                    "regime": regime.id, "regime_name": regime.name, "by": regime.by,
+                    "date": listing.date, "legal_act": listing.legal_act,
+                    "listed": [item.name for item in listing.listed],
+                    "sources": list(listing.sources), "unconfirmed": listing.unconfirmed,
+                })
+    return sorted(found, key=lambda row: str(row["date"]))
+
+
+def sanctioned_states(kb: KnowledgeBase) -> dict[str, list[dict[str, Any]]]:
+    """For each state, the listings that name persons or entities acting for it."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for regime in kb.sanctions:
+        for listing in regime.listings:
+            for state in sorted({item.state for item in listing.listed if item.state}):
+                out.setdefault(state, []).append({
+                    "regime": regime.id, "by": regime.by, "date": listing.date,
+                    "legal_act": listing.legal_act, "incidents": list(listing.incidents),
+                    "listed": [i.name for i in listing.listed if i.state == state],
+                    "sources": list(listing.sources),
+                })
+    return out

@@ -23,6 +23,15 @@ from normwatch.knowledge.load import KnowledgeBase, shipped_kb
 from normwatch.knowledge.models import Incident
 
 
+def assessed_norms(kb: KnowledgeBase, rules: RuleSet) -> list[str]:
+    """The norms an assessment gives a verdict on: every norm of a framework the rules
+    address. Frameworks without any rule (the 2021 guidance, the OEWG commitments, the
+    ransomware and Pall Mall statements) record commitments, not conduct an incident can
+    be read against, so they are left out rather than answered "undetermined"."""
+    covered = {kb.framework_of[n].id for n in rules.norms if n in kb.framework_of}
+    return [n for n in kb.norms if kb.framework_of[n].id in covered]
+
+
 def derive(incident: Incident, rules: RuleSet) -> dict[str, Fact]:
     """Base facts plus the derived facts of ``rules``, in order."""
     facts = base_facts(incident)
@@ -192,7 +201,7 @@ def _assessment(incident: Incident, kb: KnowledgeBase, rules: RuleSet) -> dict[s
     facts["red_line"] = line is True
     tolerated = expression(rules.tolerated.when).evaluate(facts) is True
     norms: list[dict[str, Any]] = []
-    for norm_id in kb.norms:
+    for norm_id in assessed_norms(kb, rules):
         rule = rules.norms.get(norm_id)
         if rule is None:
             missing = ["no rule is written for this norm yet"]
@@ -248,4 +257,4 @@ def assess_many(
     )
 
 
-__all__ = ["assess", "assess_many", "derive", "norm_verdict", "law_answers"]
+__all__ = ["assess", "assess_many", "assessed_norms", "derive", "norm_verdict", "law_answers"]

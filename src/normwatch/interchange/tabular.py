@@ -32,17 +32,20 @@ LIST_COLUMNS: dict[str, tuple[str, ...]] = {
     "operation": (),
     "targets": ("country", "sector", "entity"),
     "actors": ("name", "kind", "state"),
-    "attributions": ("to", "by", "kind", "date", "confidence"),
+    "attributions": ("to", "by", "kind", "date", "confidence", "sources"),
     "infrastructure": (),
-    "responses": ("by", "kind", "date"),
+    "responses": ("by", "kind", "date", "sources"),
     "related": ("id", "relation"),
     "sources": (),
+    "aliases": (),
 }
+_COMMA_LISTS = {("attributions", "by"), ("attributions", "sources"), ("responses", "sources")}
+"""Fields of a packed item that hold a list, joined by commas."""
 EFFECT_KEYS: tuple[str, ...] = tuple(Effects.model_fields)
 COLUMNS: tuple[str, ...] = (
     "id", "name", "start", "end", "summary", "operation", "targets", "actors", "attributions",
     "infrastructure", *(f"effects.{k}" for k in EFFECT_KEYS), "context.armed_conflict",
-    "context.parties", "responses", "related", "sources",
+    "context.parties", "responses", "related", "sources", "aliases", "disclosed",
 )
 _SPECIAL = "\\;|,"
 
@@ -211,7 +214,7 @@ def row_to_data(row: dict[str, str]) -> dict[str, Any]:
                     name = parts[index] if index < len(parts) else f"part{index + 1}"
                     if field == "":
                         continue
-                    if head == "attributions" and name == "by":
+                    if (head, name) in _COMMA_LISTS:
                         item[name] = [_unescape(v.strip()) for v in _split(field, ",") if v.strip()]
                     else:
                         item[name] = _unescape(field)
@@ -299,7 +302,7 @@ def _schema() -> Any:
         ("targets", lst(struct("country", "sector", "entity"))),
         ("actors", lst(struct("name", "kind", "state"))),
         ("attributions", lst(pa.struct([("to", s), ("by", lst(s)), ("kind", s), ("date", s),
-                                         ("confidence", s)]))),
+                                         ("confidence", s), ("sources", lst(s))]))),
         ("infrastructure", lst(s)),
         ("effects", pa.struct([
             ("data_stolen", pa.bool_()), ("data_published", pa.bool_()), ("data_destroyed", pa.bool_()),
@@ -308,9 +311,11 @@ def _schema() -> Any:
             ("indiscriminate", pa.bool_()),
         ])),
         ("context", pa.struct([("armed_conflict", pa.bool_()), ("parties", lst(s))])),
-        ("responses", lst(struct("by", "kind", "date"))),
+        ("responses", lst(pa.struct([("by", s), ("kind", s), ("date", s), ("sources", lst(s))]))),
         ("related", lst(struct("id", "relation"))),
         ("sources", lst(s)),
+        ("aliases", lst(s)),
+        ("disclosed", s),
     ])
 
 

@@ -123,10 +123,11 @@ class Views:
     @cached_property
     def verdicts(self) -> dict[str, dict[str, str]]:
         """norm id -> incident id -> verdict (vectorised over the whole catalogue)."""
+        from normwatch.engine.assessment import assessed_norms
         from normwatch.engine.columnar import addresses_of, assess_table, frame
 
         kb = self.catalog.kb
-        norm_ids = sorted(kb.norms)
+        norm_ids = sorted(assessed_norms(kb, self.catalog.rules))
         table = assess_table(frame(kb.incidents), self.catalog.rules, norm_ids, addresses_of(kb))
         ids = table["id"].to_list()
         return {n: dict(zip(ids, table[n].to_list(), strict=True)) for n in norm_ids}
@@ -154,7 +155,10 @@ class Views:
     def suffered_by(self, state: str) -> list[Incident]:
         return [i for i in self.catalog.incidents_by_start if state in {t.country for t in i.targets}]
 
-    def verdict_counts(self, norm_id: str) -> dict[str, int]:
+    def verdict_counts(self, norm_id: str) -> dict[str, int] | None:
+        """Verdicts per kind; None for a norm the rules do not assess (never zeros)."""
+        if norm_id not in self.verdicts:
+            return None
         counts = Counter(self.verdicts[norm_id].values())
         return {v: counts.get(v, 0) for v in VERDICTS}
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from normwatch.analysis.brief import crisis_channels, precedents
+from normwatch.analysis.browse import sanctions_for
 from normwatch.analysis.catalog import IncidentFilter
 from normwatch.errors import InputError
 from normwatch.knowledge.countries import country_code
@@ -108,6 +109,7 @@ def incident_page(request: Request, incident_id: str) -> Response:
         "assessment": assessment,
         "precedents": precedents(incident, catalog.kb),
         "channels": crisis_channels(catalog.kb, incident),
+        "sanctions": sanctions_for(catalog.kb, incident_id),
     }
     known = set(catalog.kb.incident_by_id)
     norms = catalog.kb.norms

@@ -79,7 +79,10 @@ def chart_data(request: Request) -> dict[str, Any]:
         "by_responsible_state": dict(responsible.most_common(12)),
         "unattributed": unattributed,
         "by_victim_state": dict(victims.most_common(12)),
-        "verdicts_by_norm": [{"norm": n.id, "title": n.title, **v.verdict_counts(n.id)} for n in norms],
+        "verdicts_by_norm": [
+            {"norm": n.id, "title": n.title, **counts}
+            for n in norms if (counts := v.verdict_counts(n.id)) is not None
+        ],
         "figures": [
             {"name": name, "title": title, "svg": f"/charts/figures/{name}.svg"} for name, title in FIGURES.items()
         ] if plots_available() else [],

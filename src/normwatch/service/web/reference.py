@@ -83,7 +83,8 @@ def norm_list(request: Request) -> Response:
             "id": f.id, "name": f.name, "adopted": f.adopted, "by": f.by, "binding": f.binding,
             "addresses": list(f.addresses),
             "norms": [
-                {"id": n.id, "title": n.title, "paragraph": n.paragraph, "verdicts": v.verdict_counts(n.id)}
+                {"id": n.id, "title": n.title, "paragraph": n.paragraph, "verdicts": v.verdict_counts(n.id),
+                 "annotates": n.annotates}
                 for n in f.norms
             ],
         }
@@ -115,10 +116,10 @@ def norm_page(request: Request, norm_id: str) -> Response:
                          "reason": rule.possible_reason or default.possible_reason},
             "responsibility_from": "norm" if rule.breach else f"framework ({addresses})",
         }
-    verdicts = views(request).verdicts[norm_id]
+    verdicts = views(request).verdicts.get(norm_id, {})
     listed = [
         {**catalog.summary(i), "verdict": verdicts[i.id]}
-        for i in catalog.incidents_by_start if verdicts[i.id] in ("breach", "possible")
+        for i in catalog.incidents_by_start if verdicts.get(i.id) in ("breach", "possible")
     ]
     crosswalk = [{"id": c, "title": kb.norms[c].title if c in kb.norms else c} for c in norm.crosswalk]
     # Norms elsewhere that point at this one count as crosswalk too.
@@ -134,7 +135,7 @@ def norm_page(request: Request, norm_id: str) -> Response:
         "crosswalk": crosswalk,
         "rule": effective,
         "rules_version": catalog.rules.version,
-        "verdicts": {v: sum(1 for x in verdicts.values() if x == v) for v in VERDICTS},
+        "verdicts": {v: sum(1 for x in verdicts.values() if x == v) for v in VERDICTS} if verdicts else None,
         "incidents": listed,
     }
     return page(request, "norm.html", data, title=f"{norm.id}: {norm.title}")
