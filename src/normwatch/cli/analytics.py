@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import polars as pl
 import typer
 from rich.table import Table
 
-from normwatch.analysis.analytics import cell_text
 from normwatch.cli.common import (
     JsonOption,
     KbOption,
@@ -28,6 +26,11 @@ from normwatch.cli.common import (
     out,
 )
 
+# polars (and the analytics it feeds) costs a large share of start-up: only these commands
+# load it, so the rest of the command line does not pay for it.
+if TYPE_CHECKING:
+    import polars as pl
+
 OnOption = Annotated[str | None, typer.Option("--on", help="Date YYYY-MM-DD (default today).")]
 
 
@@ -37,6 +40,8 @@ def _records(df: pl.DataFrame) -> list[dict[str, Any]]:
 
 
 def _show(df: pl.DataFrame, title: str, columns: list[str] | None = None, limit: int | None = None) -> None:
+    from normwatch.analysis.analytics import cell_text
+
     table = Table(title=title, title_justify="left")
     cols = columns or df.columns
     for column in cols:
@@ -60,6 +65,8 @@ def scorecard(
 ) -> None:
     """A state's record: commitments over time, incidents attributed to it and the norms they
     breached (its own commitments apart), incidents it suffered, responses made and received."""
+    import polars as pl
+
     from normwatch.analysis import analytics
 
     base = checked_kb(kb)
@@ -110,6 +117,7 @@ def blocs(
     """Compare blocs: commitment coverage, incidents attributed to members (membership on the
     incident's date), norms breached, red lines, breaches of endorsed norms, and UNGA vote cohesion."""
     from normwatch.analysis import analytics
+    from normwatch.analysis.analytics import cell_text
 
     base = checked_kb(kb)
     rules = checked_rules(rules_dir)
@@ -143,6 +151,8 @@ def trends(
     json_out: JsonOption = False,
 ) -> None:
     """Incidents per year by operation, responsible state and sector; red-line share; attribution delays."""
+    import polars as pl
+
     from normwatch.analysis import analytics
 
     base = checked_kb(kb)

@@ -6,16 +6,18 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 
-from normwatch.engine.rules import RuleSet, load_rules
 from normwatch.errors import InputError
-from normwatch.knowledge.check import check as check_kb
-from normwatch.knowledge.dates import to_date
-from normwatch.knowledge.load import KnowledgeBase, load
+
+# Every command module imports this one, so what it imports every command pays for: the
+# knowledge base, the rules and their models load in the helpers that need them.
+if TYPE_CHECKING:
+    from normwatch.engine.rules import RuleSet
+    from normwatch.knowledge.load import KnowledgeBase
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -60,6 +62,9 @@ def emit_json(data: Any) -> None:
 
 def checked_kb(path: Path | None) -> KnowledgeBase:
     """The knowledge base at ``path`` (default: the shipped one); exit 2 if it has problems."""
+    from normwatch.knowledge.check import check as check_kb
+    from normwatch.knowledge.load import load
+
     kb = load(path)
     problems = check_kb(kb)
     if problems:
@@ -69,6 +74,8 @@ def checked_kb(path: Path | None) -> KnowledgeBase:
 
 def checked_rules(folder: Path | None) -> RuleSet:
     """The rules in ``folder`` (default: the shipped ones); exit 2 if they do not load."""
+    from normwatch.engine.rules import load_rules
+
     try:
         return load_rules(folder)
     except InputError as exc:
@@ -79,6 +86,8 @@ def date_option(value: str | None, option: str) -> dt.date | None:
     """A ``YYYY-MM-DD`` option's date (None when not given); exit 2 naming the option if bad."""
     if value is None:
         return None
+    from normwatch.knowledge.dates import to_date
+
     try:
         return to_date(value)
     except ValueError as exc:

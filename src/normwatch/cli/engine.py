@@ -21,9 +21,7 @@ from normwatch.cli.common import (
     fail,
     out,
 )
-from normwatch.engine.assessment import assess_many
 from normwatch.errors import InputError, NotFound
-from normwatch.interchange.incidents_io import read_incident_files
 
 VERDICT_STYLE = {"breach": "bold red", "possible": "yellow", "undetermined": "dim", "not-engaged": "green"}
 
@@ -41,6 +39,10 @@ def assess(
     json_out: JsonOption = False,
 ) -> None:
     """Assess incidents against every norm, the law and the red lines (Contract 3)."""
+    # here, not at the top: every other command would load the engine too
+    from normwatch.engine.assessment import assess_many
+    from normwatch.interchange.incidents_io import read_incident_files
+
     base = checked_kb(kb)
     rules = checked_rules(rules_dir)
     chosen = list(base.incidents) if all_ else []

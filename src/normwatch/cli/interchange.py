@@ -16,13 +16,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from normwatch.analysis.catalog import IncidentFilter
 from normwatch.cli.common import JsonOption, KbOption, app, emit_json, err, fail, out
 from normwatch.errors import InputError
 from normwatch.files import replacing, write_atomic
-from normwatch.knowledge.countries import country_code
-from normwatch.knowledge.load import load_kb
-from normwatch.knowledge.models import OPERATIONS, SECTORS
 
 _MAX_LINE = 400
 
@@ -38,6 +34,8 @@ def _one_line(text: str) -> str:
 def _country(value: str | None, option: str) -> str | None:
     if value is None:
         return None
+    from normwatch.knowledge.countries import country_code
+
     try:
         return country_code(value, option, "option")
     except InputError as exc:
@@ -57,6 +55,11 @@ def incidents(
     json_out: JsonOption = False,
 ) -> None:
     """List the incidents of the catalogue, filtered by year, responsible state, victim, sector, operation."""
+    # the catalogue's filter pulls in the assessment engine: load it only for this command
+    from normwatch.analysis.catalog import IncidentFilter
+    from normwatch.knowledge.load import load_kb
+    from normwatch.knowledge.models import OPERATIONS, SECTORS
+
     if sector is not None and sector not in SECTORS:
         fail(_one_line(f"--sector: {sector!r} is not a sector; one of {', '.join(SECTORS)}"))
     if operation is not None and operation not in OPERATIONS:
@@ -84,6 +87,8 @@ def incidents(
 @app.command()
 def incident(incident_id: str, kb: KbOption = None, json_out: JsonOption = False) -> None:
     """Show one incident: what happened, to whom, who is held responsible, responses, sources."""
+    from normwatch.knowledge.load import load_kb
+
     base = load_kb(kb)
     item = base.incident_by_id.get(incident_id)
     if item is None:
@@ -212,6 +217,7 @@ def export(
     import sys
 
     from normwatch.interchange import incidents_io, stix, tabular
+    from normwatch.knowledge.load import load_kb
 
     formats = ("stix", "csv", "json", "jsonl", "parquet", "sqlite")
     if fmt not in formats:

@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from normwatch.analysis import browse
 from normwatch.cli.common import (
     JsonOption,
     KbOption,
@@ -21,9 +20,6 @@ from normwatch.cli.common import (
     out,
 )
 from normwatch.errors import NotFound
-from normwatch.knowledge.check import check as check_kb
-from normwatch.knowledge.commitments import commitment_status
-from normwatch.knowledge.load import load
 
 
 @app.command()
@@ -33,6 +29,9 @@ def check(
     json_out: JsonOption = False,
 ) -> None:
     """Validate the knowledge base and any extra files: schema, references, dates, sources."""
+    from normwatch.knowledge.check import check as check_kb
+    from normwatch.knowledge.load import load
+
     base = load(kb, extra=files or [])
     problems = check_kb(base)
     if json_out:
@@ -88,6 +87,8 @@ def norms(
 @app.command()
 def norm(norm_id: str, kb: KbOption = None, json_out: JsonOption = False) -> None:
     """Show one norm: summary, paragraph, tags, crosswalk and sources."""
+    from normwatch.analysis import browse
+
     base = checked_kb(kb)
     try:
         item = browse.norm(base, norm_id)
@@ -117,6 +118,8 @@ def state(
     json_out: JsonOption = False,
 ) -> None:
     """A state's memberships and commitments."""
+    from normwatch.analysis import browse
+
     base = checked_kb(kb)
     try:
         profile = browse.state_profile(base, iso3, on)
@@ -153,6 +156,8 @@ def instrument(
     json_out: JsonOption = False,
 ) -> None:
     """An instrument and its parties over time."""
+    from normwatch.analysis import browse
+
     base = checked_kb(kb)
     try:
         profile = browse.instrument_profile(base, instrument_id, on)
@@ -188,6 +193,8 @@ def instrument(
 @app.command()
 def instruments(kb: KbOption = None, json_out: JsonOption = False) -> None:
     """List the instruments and how many states are committed today."""
+    from normwatch.analysis import browse
+
     base = checked_kb(kb)
     rows = []
     for item in base.instruments:
@@ -219,6 +226,8 @@ def committed(
     json_out: JsonOption = False,
 ) -> None:
     """Was WHO (ISO3 or party name) committed to WHAT (instrument, framework or norm) on a date?"""
+    from normwatch.knowledge.commitments import commitment_status
+
     base = checked_kb(kb)
     try:
         status = commitment_status(base, who, what, on, "signed" if signed else "bound")
@@ -288,6 +297,8 @@ def group(group_id: str, kb: KbOption = None, json_out: JsonOption = False) -> N
 @app.command()
 def overview(kb: KbOption = None) -> None:
     """Check the knowledge base and print what it holds."""
+    from normwatch.analysis import browse
+
     base = checked_kb(kb)
     table = Table(title=f"normwatch knowledge base {base.version}")
     table.add_column("what")
