@@ -197,7 +197,11 @@ def test_search_and_pagination_then_open_an_incident(page: Any) -> None:
     norms = page.locator("table.norms-table")
     expect(norms.get_by_role("row", name=re.compile("un-gge-2015:13f"))).to_contain_text("breach")
     expect(page.locator("#law")).to_be_visible()
-    expect(page.get_by_role("row", name=re.compile("^sovereignty"))).to_contain_text("yes")
+    expect(page.get_by_role("row", name=re.compile("^sovereignty")).first).to_contain_text("yes")
+    # The views table: the baseline and each state's reading side by side.
+    views = page.locator("table.views")
+    expect(views.get_by_role("columnheader", name="Tallinn baseline")).to_be_visible()
+    expect(views.get_by_role("columnheader", name="United States")).to_be_visible()
     expect(page.locator("section", has=page.locator("#commitments"))).to_contain_text("broke un-gge-2015:13f")
     expect(page.locator("section", has=page.locator("#responses"))).to_contain_text("countermeasures")
     expect(page.locator("section", has=page.locator("#precedents")).get_by_role("link").first).to_be_visible()

@@ -131,19 +131,30 @@ def test_operation_type_disruption_on_ci_is_a_breach(kb, rules):
     assert _verdict(result, "un-gge-2015:13f")["verdict"] == "breach"
 
 
-def test_missing_effect_gives_undetermined_not_a_confident_verdict(kb, rules):
-    # Espionage against an energy company, effects not recorded: harm is unknown.
-    result = assess(_incident(operation=["espionage"]), kb, rules)
-    verdict = _verdict(result, "un-gge-2015:13f")
-    assert verdict["verdict"] == "undetermined"
-    assert any("unknown" in r and "availability_disrupted" in r for r in verdict["reasons"])
-    # Once the record says there was no outage, no destruction and no damage, it is settled.
-    known = assess(
-        _incident(operation=["espionage"],
-                  effects={"availability": "none", "data_destroyed": False, "physical_damage": False}),
-        kb, rules,
-    )
-    assert _verdict(known, "un-gge-2015:13f")["verdict"] == "not-engaged"
+def test_the_closed_world_of_operation_types(kb, rules):
+    # Email espionage against a cloud provider: Contract 1's operation list is the record's
+    # full account, so no outage, destruction or damage happened, and 13(f) is not engaged.
+    spying = assess(_incident(operation=["espionage"],
+                              targets=[{"country": "USA", "sector": "digital-provider"}]), kb, rules)
+    verdict = _verdict(spying, "un-gge-2015:13f")
+    assert verdict["verdict"] == "not-engaged"
+    assert spying["law"]["use_of_force"] == "no"
+    # A hack-and-leak operation is not a use of force, even with no casualty figure recorded.
+    leak = assess(_incident(operation=["hack-and-leak"],
+                            targets=[{"country": "FRA", "sector": "political-party"}]), kb, rules)
+    assert leak["law"]["use_of_force"] == "no" and leak["law"]["armed_attack"] == "no"
+    # An explicit effect always wins over the inference.
+    stated = assess(_incident(operation=["espionage"], effects={"availability": "lasting"}), kb, rules)
+    assert _verdict(stated, "un-gge-2015:13f")["verdict"] == "breach"
+
+
+def test_a_fact_that_could_go_either_way_stays_undetermined(kb, rules):
+    # Ransomware against hospitals: whether anyone was hurt is not recorded, and it could
+    # be either way; the closed world says nothing about it.
+    result = assess(_incident(operation=["ransomware"],
+                              targets=[{"country": "IRL", "sector": "health"}]), kb, rules)
+    assert result["law"]["use_of_force"] == "undetermined"
+    assert any("unknown" in r for r in result["law_reasons"]["use_of_force"])
 
 
 def test_contested_or_weak_attribution_gives_possible_never_breach(kb, rules):

@@ -276,7 +276,7 @@ def test_domestic_request(kb: KnowledgeBase) -> None:
     "kwargs, word",
     [
         ({"requesting": "XYZ"}, "country"),
-        ({"holder": "France"}, "country"),
+        ({"holder": "Frankreich"}, "country"),
         ({"provider_home": "ZZZ"}, "country"),
         ({"data": "metadata"}, "data category"),
         ({"on": "2026-02-30"}, "date"),
@@ -321,7 +321,7 @@ def test_cli_table() -> None:
     "option, value, word",
     [
         ("--requesting", "XXX", "country"),
-        ("--holder", "NL", "country"),
+        ("--holder", "ZZ", "country"),
         ("--data", "metadata", "data category"),
         ("--on", "2026-13-01", "date"),
         ("--on", "yesterday", "date"),
@@ -429,3 +429,11 @@ def test_route_cli_new_flags_and_bad_input() -> None:
     result = runner.invoke(app, ["route", "--requesting", "FRA", "--holder", "USA", "--data", "content",
                                  "--request-draft", "rtf"])
     assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, result.output
+
+
+def test_country_names_and_iso2_codes_are_accepted_and_misspellings_get_a_suggestion(kb: KnowledgeBase) -> None:
+    by_name = route("France", "NL", "subscriber", on="2026-11-22", kb=kb)
+    assert by_name["question"]["requesting"] == "FRA" and by_name["question"]["holder"] == "NLD"
+    result = runner.invoke(app, ["route", "--requesting", "France", "--holder", "Germny", "--data", "content"])
+    assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1
+    assert "did you mean DEU (Germany)?" in result.output

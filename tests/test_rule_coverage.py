@@ -37,6 +37,12 @@ def test_every_clause_is_engaged_by_a_fixture_case(rules: RuleSet, kb: normwatch
     for question in rules.law:
         for kind in ("yes_when", "no_when", "possible_when"):
             clauses.update({f"{question.id} {kind}[{i}]": c.when for i, c in enumerate(getattr(question, kind))})
+    for view in rules.views:
+        for kind in ("yes_when", "no_when", "possible_when"):
+            clauses.update({
+                f"view {view.topic}/{view.stance} {kind}[{j}]": c.when
+                for j, c in enumerate(getattr(view, kind))
+            })
     wanted = {name: text for name, text in clauses.items() if _engageable(text)}
     assert len(wanted) > 50
     engaged: set[str] = set()

@@ -33,7 +33,7 @@ EXAMPLE = (Path(__file__).parent.parent / "docs" / "examples" / "draft-health.ya
 PAGES = [
     "/", "/incidents", "/incidents?year=2017&red_line=yes", "/incidents/notpetya-2017", "/states",
     "/states/RUS", "/states/FRA", "/norms", "/norms/un-gge-2015:13f", "/norms/paris-call:3", "/route",
-    "/route?requesting=FRA&holder=NLD&data=subscriber", "/whatif", "/charts",
+    "/route?requesting=FRA&holder=NLD&data=subscriber", "/whatif", "/charts", "/positions",
 ]
 
 
@@ -503,3 +503,11 @@ def test_every_catalogue_record_has_a_page(client, kb):
              + [f"/states/{s.iso3}" for s in kb.states])
     failed = [(p, r.status_code) for p in paths if (r := client.get(p)).status_code != 200]
     assert not failed
+
+
+def test_the_positions_page_and_the_incident_views(client, kb) -> None:
+    html = client.get("/positions").text
+    assert "rule-any-intrusion" in html and "not-a-rule" in html and "African Union" in html
+    page = client.get("/incidents/microsoft-midnight-blizzard-2023").text
+    assert "As each state reads the law" in page and "Tallinn baseline" in page
+    assert "what adds up to it" in page

@@ -138,3 +138,33 @@ def sanctioned_states(kb: KnowledgeBase) -> dict[str, list[dict[str, Any]]]:
                     "sources": list(listing.sources),
                 })
     return out
+
+
+def position_matrix(kb: KnowledgeBase) -> dict[str, Any]:
+    """The topic × author matrix of published positions on international law in cyberspace:
+    for each state or group, per topic, the latest position's coded stance with its
+    document, date, paragraph and source (``None`` where every position is silent)."""
+    from normwatch.knowledge.models import POSITION_TOPICS
+
+    authors: dict[str, list[Any]] = {}
+    for position in sorted(kb.positions, key=lambda p: str(p.date), reverse=True):
+        authors.setdefault(position.who, []).append(position)
+    rows = []
+    for who, positions in sorted(authors.items()):
+        cells: dict[str, Any] = {}
+        for topic in POSITION_TOPICS:
+            found = next(((p, p.topics[topic]) for p in positions if topic in p.topics), None)
+            if found is None:
+                cells[topic] = None
+                continue
+            position, stance = found
+            cells[topic] = {
+                "stance": stance.stance, "paragraph": stance.paragraph, "summary": stance.summary,
+                "position": position.id, "title": position.title, "date": position.date,
+                "source": stance.source or position.url,
+                "unconfirmed": stance.unconfirmed or position.unconfirmed,
+            }
+        name = country_name(who) if is_country(who) else (
+            kb.organisation_by_id[who].name if who in kb.organisation_by_id else who)
+        rows.append({"who": who, "name": name, "positions": [p.id for p in positions], "topics": cells})
+    return {"topics": list(POSITION_TOPICS), "authors": rows}

@@ -34,6 +34,13 @@ def assess(
         typer.Option("--file", help="Incident file or folder (Contract 1: YAML, JSON, JSON lines); repeatable."),
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Assess the whole catalogue.")] = False,
+    view: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--view",
+            help="Law answers under this state's (ISO3) or group's (eu, au) published position; repeatable.",
+        ),
+    ] = None,
     rules_dir: RulesOption = None,
     kb: KbOption = None,
     json_out: JsonOption = False,
@@ -58,12 +65,42 @@ def assess(
         chosen += extra
     if not chosen:
         fail("name incidents, give --file PATH or use --all")
-    document = assess_many(chosen, base, rules).model_dump(mode="json")
+    asked = _views(view or [], base)
+    document = assess_many(chosen, base, rules, views=asked).model_dump(mode="json")
+    if asked:
+        # --view narrows the views shown to those asked (the baseline stays for comparison)
+        wanted = {"tallinn", *asked}
+        for item in document["assessments"]:
+            item["law_views"] = [v for v in item["law_views"] if v["view"] in wanted]
     if json_out:
         emit_json(document)
         return
     for item in document["assessments"]:
         _print_assessment(item)
+
+
+def _views(values: list[str], base: Any) -> tuple[str, ...]:
+    """The views asked for: ISO3 codes (country names and ISO-2 accepted), group ids or
+    ``tallinn``; one without a published position in the knowledge base is an error."""
+    from normwatch.knowledge.countries import country_code
+
+    authors = {p.who for p in base.positions}
+    chosen: list[str] = []
+    for raw in values:
+        value = raw.strip()
+        if value.lower() == "tallinn":
+            continue
+        who = value.lower() if value.lower() in base.organisation_by_id else None
+        if who is None:
+            try:
+                who = country_code(value, "view", "assess")
+            except InputError as exc:
+                fail(exc)
+        if who not in authors:
+            fail(f"no published position of {who} is recorded in the knowledge base; "
+                 f"positions are recorded for: {', '.join(sorted(authors))}")
+        chosen.append(who)
+    return tuple(chosen)
 
 
 def _print_assessment(item: dict[str, Any]) -> None:
@@ -90,6 +127,14 @@ def _print_assessment(item: dict[str, Any]) -> None:
     out.print(table)
     law = ", ".join(f"{q}: {a}" for q, a in item["law"].items())
     out.print(f"law: {law}")
+    for v in item.get("law_views", [])[1:]:
+        answers = ", ".join(f"{q}: {a}" for q, a in v["answers"].items() if q not in v["silent"])
+        answers = answers or "silent on every question (the baseline applies)"
+        if v["silent"] and len(v["silent"]) < len(v["answers"]):
+            answers += f" (silent on {', '.join(v['silent'])})"
+        broken = v.get("breaks_own_reading") or []
+        own = f"  [bold red]breaks its own reading: {', '.join(broken)}[/]" if broken else ""
+        out.print(f"law as {escape(v['name'])} reads it: {answers}{own}")
     for c in item["commitments_breached"]:
         out.print(f"commitment breached: {c['state']} {c['norm']} (via {c['instrument']})")
     out.print("options: " + ", ".join(o["id"] for o in item["response_options"]))

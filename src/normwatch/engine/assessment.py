@@ -11,11 +11,21 @@ from collections.abc import Iterable
 from typing import Any
 
 from normwatch.engine.cel import Fact
-from normwatch.engine.facts import base_facts
-from normwatch.engine.intensity import from_facts, intensity
+from normwatch.engine.facts import base_facts, closed_effects
+from normwatch.engine.intensity import breakdown, from_facts, intensity
+from normwatch.engine.law import clauses as _clauses
+from normwatch.engine.law import law_answers
 from normwatch.engine.responsibility import Responsible, responsible_states
 from normwatch.engine.results import Assessment, AssessmentDocument
-from normwatch.engine.rules import LAW_QUESTIONS, Clause, NormRule, RuleSet, Verdict, expression, shipped_rules
+from normwatch.engine.rules import (
+    LAW_QUESTIONS,
+    NormRule,
+    RuleSet,
+    Verdict,
+    expression,
+    shipped_rules,
+)
+from normwatch.engine.views import law_views
 from normwatch.errors import NotFound
 from normwatch.knowledge.commitments import commitment_status, members_on
 from normwatch.knowledge.dates import earliest, latest
@@ -34,7 +44,7 @@ def assessed_norms(kb: KnowledgeBase, rules: RuleSet) -> list[str]:
 
 def derive(incident: Incident, rules: RuleSet) -> dict[str, Fact]:
     """Base facts plus the derived facts of ``rules``, in order."""
-    facts = base_facts(incident)
+    facts = base_facts(incident, rules.closed_world)
     add_derived(facts, rules)
     return facts
 
@@ -43,36 +53,6 @@ def add_derived(facts: dict[str, Fact], rules: RuleSet) -> None:
     """Evaluate the derived facts into ``facts`` (three-valued)."""
     for item in rules.derived:
         facts[item.name] = expression(item.when).evaluate(facts)
-
-
-def _missing(text: str, facts: dict[str, Fact], derived: dict[str, str]) -> list[str]:
-    """The unknown base facts behind an undecided expression (derived facts expanded)."""
-    found: set[str] = set()
-    todo = [n for n in expression(text).names if facts.get(n) is None]
-    while todo:
-        name = todo.pop()
-        if name in derived:
-            todo += [n for n in expression(derived[name]).names if facts.get(n) is None and n not in found]
-        found.add(name)
-    return sorted(n for n in found if n not in derived) or sorted(found)
-
-
-def _clauses(
-    clauses: list[Clause] | tuple[Clause, ...], facts: dict[str, Fact], rules: RuleSet
-) -> tuple[bool | None, list[str], list[str]]:
-    """Kleene OR of clauses; the reasons of those that hold, and notes on unknown ones."""
-    derived = {d.name: d.when for d in rules.derived}
-    held, unknown = [], []
-    for clause in clauses:
-        value = expression(clause.when).evaluate(facts)
-        if value:
-            held.append(f"{clause.reason} [rule: {clause.when.strip()}]")
-        elif value is None:
-            missing = ", ".join(_missing(clause.when, facts, derived)) or "a fact"
-            unknown.append(f"cannot tell whether {clause.reason}: unknown {missing}")
-    if held:
-        return True, held, unknown
-    return (None if unknown else False), held, unknown
 
 
 def _and(a: bool | None, b: bool | None) -> bool | None:
@@ -118,27 +98,6 @@ def _eu_victim(kb: KnowledgeBase, incident: Incident) -> bool:
     return bool(victims & members_on(eu, earliest(incident.start)))
 
 
-def law_answers(rules: RuleSet, facts: dict[str, Fact]) -> dict[str, tuple[str, list[str]]]:
-    """Each legal question's answer (yes, possible, no, undetermined) with reasons."""
-    answers: dict[str, tuple[str, list[str]]] = {}
-    for q in rules.law:
-        yes, yes_held, yes_unknown = _clauses(q.yes_when, facts, rules)
-        settled_no, no_held, _ = _clauses(q.no_when, facts, rules)
-        possible, pos_held, pos_unknown = _clauses(q.possible_when, facts, rules)
-        cite = f" ({q.rule})"
-        if yes:
-            answers[q.id] = ("yes", [r + cite for r in yes_held])
-        elif settled_no:
-            answers[q.id] = ("no", [r + cite for r in no_held])
-        elif possible:
-            answers[q.id] = ("possible", [r + cite for r in pos_held] + yes_unknown)
-        elif yes is False and possible is False:
-            answers[q.id] = ("no", [q.no_reason + cite])
-        else:
-            answers[q.id] = ("undetermined", yes_unknown + pos_unknown)
-    return answers
-
-
 def inject_law(facts: dict[str, Fact], answers: dict[str, tuple[str, list[str]]]) -> None:
     """Expose the law answers to later rules as law_<q>_yes / law_<q>_possible facts."""
     for q in LAW_QUESTIONS:
@@ -163,15 +122,21 @@ def _responsible_json(items: list[Responsible]) -> list[dict[str, str]]:
 
 
 def assess(
-    incident: Incident | str, kb: KnowledgeBase | None = None, rules: RuleSet | None = None
+    incident: Incident | str,
+    kb: KnowledgeBase | None = None,
+    rules: RuleSet | None = None,
+    *,
+    views: tuple[str, ...] = (),
 ) -> Assessment:
     """The assessment of one incident (Contract 3): an :class:`Incident`, or a catalogue id.
 
     ``kb`` and ``rules`` default to the shipped knowledge base and rules. An id the
-    knowledge base does not hold raises :class:`normwatch.errors.NotFound`.
+    knowledge base does not hold raises :class:`normwatch.errors.NotFound`. ``views`` adds
+    the law answers under these states' or groups' published positions to the default
+    views (the victims', the responsible states' and their groups').
     """
     record, kb, rules = with_defaults(incident, kb, rules)
-    return Assessment.model_validate(_assessment(record, kb, rules))
+    return Assessment.model_validate(_assessment(record, kb, rules, views))
 
 
 def with_defaults(
@@ -189,7 +154,9 @@ def with_defaults(
     return incident, kb, rules
 
 
-def _assessment(incident: Incident, kb: KnowledgeBase, rules: RuleSet) -> dict[str, Any]:
+def _assessment(
+    incident: Incident, kb: KnowledgeBase, rules: RuleSet, views: tuple[str, ...] = ()
+) -> dict[str, Any]:
     facts = derive(incident, rules)
     responsible = responsible_states(incident)
     basis = [f"responsibility: {r.basis}" for r in responsible]
@@ -208,6 +175,10 @@ def _assessment(incident: Incident, kb: KnowledgeBase, rules: RuleSet) -> dict[s
             norms.append({"id": norm_id, "verdict": "undetermined", "reasons": missing})
             continue
         verdict, reasons = norm_verdict(rule, _addresses(kb, norm_id), rules, facts, basis)
+        adopted = kb.framework_of[norm_id].adopted
+        if verdict in ("breach", "possible") and latest(incident.start) < earliest(adopted):
+            # Contract 3 reads every act against today's norms; say when the act came first.
+            reasons = [*reasons, f"act before the norm existed (norm adopted {str(adopted)[:4]})"]
         norms.append({"id": norm_id, "verdict": verdict, "reasons": reasons})
     answers = law_answers(rules, facts)
     inject_law(facts, answers)
@@ -239,21 +210,32 @@ def _assessment(incident: Incident, kb: KnowledgeBase, rules: RuleSet) -> dict[s
         "commitments_breached": breached,
         "intensity": intensity(from_facts(facts, duration_days(incident))),
         "response_options": options,
+        "intensity_components": breakdown(from_facts(facts, duration_days(incident))),
+        "closed_world": closed_effects(incident, rules.closed_world)[1],
+        "law_views": law_views(
+            kb, rules, facts, answers, {t.country for t in incident.targets},
+            [r.state for r in responsible], incident.start, views,
+        ),
     }
 
 
 def assess_many(
-    incidents: Iterable[Incident] | None = None, kb: KnowledgeBase | None = None, rules: RuleSet | None = None
+    incidents: Iterable[Incident] | None = None,
+    kb: KnowledgeBase | None = None,
+    rules: RuleSet | None = None,
+    *,
+    views: tuple[str, ...] = (),
 ) -> AssessmentDocument:
     """The whole ``normwatch assess --json`` document: every incident given (default: the
-    knowledge base's catalogue), with the versions of the knowledge base and the rules."""
+    knowledge base's catalogue), with the versions of the knowledge base and the rules.
+    ``views`` as in :func:`assess`."""
     kb = kb if kb is not None else shipped_kb()
     rules = rules if rules is not None else shipped_rules()
     chosen = kb.incidents if incidents is None else list(incidents)
     return AssessmentDocument(
         kb_version=kb.version,
         rules_version=rules.version,
-        assessments=[assess(i, kb, rules) for i in chosen],
+        assessments=[assess(i, kb, rules, views=views) for i in chosen],
     )
 
 

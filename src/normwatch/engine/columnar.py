@@ -23,7 +23,7 @@ import numpy.typing as npt
 import polars as pl
 
 from normwatch.engine.cel import Column
-from normwatch.engine.facts import NON_STATE, SCALE_RANK, ident
+from normwatch.engine.facts import NON_STATE, SCALE_RANK, ClosedWorld, ident
 from normwatch.engine.rules import LAW_QUESTIONS, RuleSet, expression
 from normwatch.knowledge.countries import country_codes
 from normwatch.knowledge.models import OPERATIONS, SECTORS, Incident
@@ -239,6 +239,20 @@ def _and(a: Column, b: Column) -> Column:
     return true, true | false
 
 
+def close_world(df: pl.DataFrame, closed: Iterable[ClosedWorld]) -> pl.DataFrame:
+    """``df`` with the closed-world inferences applied to unset effects, row by row, as
+    :func:`normwatch.engine.facts.closed_effects` does for one incident."""
+    for inference in closed:
+        only = pl.lit(list(inference.only), dtype=pl.List(pl.Utf8))
+        mask = pl.col("operation").list.set_difference(only).list.len() == 0
+        df = df.with_columns([
+            pl.when(mask & pl.col(key).is_null()).then(pl.lit(value, dtype=df.schema[key]))
+            .otherwise(pl.col(key)).alias(key)
+            for key, value in inference.implied().items()
+        ])
+    return df
+
+
 def assess_table(
     df: pl.DataFrame, rules: RuleSet, norm_ids: Iterable[str], addresses: Mapping[str, str]
 ) -> pl.DataFrame:
@@ -249,7 +263,7 @@ def assess_table(
     ``tolerated_espionage``, ``state_confidence`` and ``law_<question>``.
     """
     size = df.height
-    table = base_columns(df)
+    table = base_columns(close_world(df, rules.closed_world))
     for item in rules.derived:
         table[item.name] = expression(item.when).columns(table, size)
     memo = _Memo(table, size)

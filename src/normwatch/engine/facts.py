@@ -1,7 +1,8 @@
 """Named facts derived from an incident: the vocabulary that rules are written in.
 
 Base facts come straight from the incident record (Contract 1). A fact the record does
-not state is ``None`` (unknown), never false. Derived facts (``ci_harmed``,
+not state is ``None`` (unknown), never false, unless a closed-world inference of the rules
+(:class:`ClosedWorld`) says the recorded operation types rule it out. Derived facts (``ci_harmed``,
 ``public_core_damaged`` …) are defined in the rules YAML as CEL expressions over these
 base facts, so analysts can change them without Python.
 
@@ -11,11 +12,14 @@ documentation and the meta-tests read that table.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from normwatch.engine.cel import Fact
 from normwatch.engine.responsibility import responsible_states
-from normwatch.knowledge.models import OPERATIONS, SECTORS, Incident
+from normwatch.knowledge.models import OPERATIONS, SECTORS, Effects, Incident, Operation
 
 SCALE_RANK = {"targeted": 1, "national": 2, "regional": 3, "global": 4}
 NON_STATE = ("criminal", "hacktivist", "private-company")
@@ -76,12 +80,53 @@ BASE_FACTS: dict[str, tuple[str, str]] = _base_facts()
 """Every base fact: name -> (type, meaning)."""
 
 
+class ClosedWorld(BaseModel):
+    """One closed-world inference (rules/derived.yaml, ``closed_world``): when every recorded
+    operation type is one of ``only``, the effects in ``implies`` that the record leaves
+    unset are taken as stated. Contract 1 makes ``operation`` the record's full account of
+    what the operation did, so an espionage-only record did not, say, destroy data."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    only: list[Operation] = Field(min_length=1)
+    implies: Effects
+    reason: str
+
+    def applies(self, operations: Iterable[str]) -> bool:
+        """Whether every recorded operation type is one of ``only``."""
+        return set(operations) <= set(self.only)
+
+    def implied(self) -> dict[str, Any]:
+        """The implied effects, key by key (only those the inference sets)."""
+        return self.implies.model_dump(exclude_none=True)
+
+
+def closed_effects(
+    incident: Incident, closed: Sequence[ClosedWorld] = ()
+) -> tuple[Effects, list[str]]:
+    """The incident's effects with the closed-world inferences applied to unset keys, and
+    a reason for each inference that filled one."""
+    recorded = incident.effects.model_dump(exclude_none=True)
+    filled = dict(recorded)
+    reasons: list[str] = []
+    for inference in closed:
+        if not inference.applies(incident.operation):
+            continue
+        added = {k: v for k, v in inference.implied().items() if k not in filled}
+        if added:
+            filled.update(added)
+            keys = ", ".join(sorted(added))
+            reasons.append(f"{inference.reason} (inferred: {keys})")
+    return (incident.effects if filled == recorded else Effects(**filled)), reasons
+
+
 def _tri(value: bool | None) -> bool | None:
     return None if value is None else bool(value)
 
 
-def base_facts(incident: Incident) -> dict[str, Fact]:
-    """The base facts of one incident (the reference, per-incident derivation)."""
+def base_facts(incident: Incident, closed: Sequence[ClosedWorld] = ()) -> dict[str, Fact]:
+    """The base facts of one incident (the reference, per-incident derivation), with the
+    closed-world inferences of ``closed`` applied to the effects the record leaves unset."""
     facts: dict[str, Fact] = {}
     ops = set(incident.operation)
     for op in OPERATIONS:
@@ -89,7 +134,7 @@ def base_facts(incident: Incident) -> dict[str, Fact]:
     sectors = {t.sector for t in incident.targets}
     for sector in SECTORS:
         facts[f"sector_{ident(sector)}"] = sector in sectors
-    fx = incident.effects
+    fx, _ = closed_effects(incident, closed)
     facts["data_stolen"] = _tri(fx.data_stolen)
     facts["data_published"] = _tri(fx.data_published)
     facts["data_destroyed"] = _tri(fx.data_destroyed)

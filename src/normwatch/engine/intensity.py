@@ -66,6 +66,22 @@ def components(x: IntensityInput) -> dict[str, float]:
     }
 
 
+MAXIMA: dict[str, float] = {
+    "scope": 2.0, "victim_countries": 0.75, "data": 2.0, "availability": 1.5,
+    "physical_damage": 1.5, "casualties": 2.5, "economic_loss": 1.0, "duration": 0.5,
+    "targets": 1.0,
+}
+"""The most points each component can give (the table above)."""
+
+
+def breakdown(x: IntensityInput) -> list[dict[str, float | str]]:
+    """Each component with its points and its maximum, in the table's order."""
+    return [
+        {"component": name, "points": round(points, 2), "max": MAXIMA[name]}
+        for name, points in components(x).items()
+    ]
+
+
 def intensity(x: IntensityInput) -> float:
     """The 0-10 intensity, rounded to one decimal."""
     return round(min(10.0, sum(components(x).values())), 1)

@@ -43,6 +43,12 @@ class LawAnswers(_Result):
     use_of_force: LawAnswer
     armed_attack: LawAnswer
     due_diligence: LawAnswer
+    ihl_applies: LawAnswer
+    """International humanitarian law applies: the operation took place in an armed conflict."""
+    ihl_attack: LawAnswer
+    """The operation is an attack under IHL (Tallinn Manual 2.0, rule 92)."""
+    ihl_distinction: LawAnswer
+    """It was directed at civilians or civilian objects, or at specially protected ones."""
 
 
 class LawReasons(_Result):
@@ -53,6 +59,9 @@ class LawReasons(_Result):
     use_of_force: list[str]
     armed_attack: list[str]
     due_diligence: list[str]
+    ihl_applies: list[str]
+    ihl_attack: list[str]
+    ihl_distinction: list[str]
 
 
 class CommitmentBreached(_Result):
@@ -61,6 +70,14 @@ class CommitmentBreached(_Result):
     state: str
     norm: str
     instrument: str
+
+
+class IntensityComponent(_Result):
+    """One additive component of the 0–10 intensity, its points and its maximum."""
+
+    component: str
+    points: float
+    max: float
 
 
 class ResponseOptionOut(_Result):
@@ -86,10 +103,32 @@ class Assessment(_Result):
     intensity: float
     """0–10, rounded to one decimal (``normwatch.engine.intensity``)."""
     response_options: list[ResponseOptionOut]
+    intensity_components: list[IntensityComponent] = []
+    """What the intensity adds up: each component's points and maximum."""
+    closed_world: list[str] = []
+    """The closed-world inferences that filled effects the record leaves unset."""
+    law_views: list[LawView] = []
+    """The law answers under the Tallinn baseline and under published national positions."""
 
     def verdict(self, norm_id: str) -> Verdict | None:
         """The verdict for one norm, or None when the assessment has no such norm."""
         return next((n.verdict for n in self.norms if n.id == norm_id), None)
+
+
+class LawView(_Result):
+    """The law answers under one published position (or the Tallinn baseline)."""
+
+    view: str
+    """``tallinn``, an ISO3 code, or an organisation id (``eu``, ``au``)."""
+    name: str
+    source: str
+    sources: list[str]
+    answers: dict[str, LawAnswer]
+    reasons: dict[str, list[str]]
+    silent: list[str] = []
+    """Questions the position does not address: their answer is the baseline's."""
+    breaks_own_reading: list[str] | None = None
+    """For a responsible state's view: the questions its own reading answers "yes"."""
 
 
 class AssessmentDocument(_Result):

@@ -19,11 +19,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from normwatch.data import shipped
 from normwatch.engine.cel import Expression, RuleSyntaxError, compile_expression, remember
-from normwatch.engine.facts import fact_kinds
+from normwatch.engine.facts import ClosedWorld, fact_kinds
 from normwatch.errors import InputError, Problem, from_validation_error
 from normwatch.knowledge.load import read_yaml
 
-LAW_QUESTIONS = ("sovereignty", "intervention", "use_of_force", "armed_attack", "due_diligence")
+LAW_QUESTIONS = (
+    "sovereignty", "intervention", "use_of_force", "armed_attack", "due_diligence",
+    "ihl_applies", "ihl_attack", "ihl_distinction",
+)
+LawQuestionId = Literal[
+    "sovereignty", "intervention", "use_of_force", "armed_attack", "due_diligence",
+    "ihl_applies", "ihl_attack", "ihl_distinction",
+]
 Verdict = Literal["breach", "possible", "not-engaged", "undetermined"]
 
 
@@ -64,8 +71,10 @@ class NormRule(_Strict):
 
 
 class LawQuestion(_Strict):
-    id: Literal["sovereignty", "intervention", "use_of_force", "armed_attack", "due_diligence"]
+    id: LawQuestionId
     rule: str
+    settled: Literal["settled", "disputed"] | None = None
+    """Whether the rule the answer rests on is settled law or disputed among states and experts."""
     yes_when: list[Clause] = []
     no_when: list[Clause] = []
     possible_when: list[Clause] = []
@@ -87,6 +96,7 @@ class Tolerated(_Strict):
 class _DerivedFile(_Strict):
     version: str
     derived: list[Derived]
+    closed_world: list[ClosedWorld] = []
 
 
 class _NormsFile(_Strict):
@@ -109,9 +119,33 @@ class _ActsFile(_Strict):
     tolerated_espionage: Tolerated
 
 
+class ViewRule(_Strict):
+    """How one coded stance of a published position re-answers one law question
+    (``views`` in law.yaml). With ``answer`` the stance settles the question outright;
+    otherwise its clauses replace the baseline's."""
+
+    topic: Literal["sovereignty", "intervention", "use_of_force", "armed_attack", "due_diligence"]
+    stance: str
+    answer: Literal["yes", "no", "possible"] | None = None
+    reason: str | None = None
+    yes_when: list[Clause] = []
+    no_when: list[Clause] = []
+    possible_when: list[Clause] = []
+    no_reason: str | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> ViewRule:
+        if self.answer is not None and not self.reason:
+            raise ValueError("reason: a view rule with a fixed answer needs the reason")
+        if self.answer is None and not (self.yes_when or self.possible_when or self.no_when):
+            raise ValueError("yes_when: give a fixed answer or the clauses of the view")
+        return self
+
+
 class _LawFile(_Strict):
     version: str
     questions: list[LawQuestion]
+    views: list[ViewRule] = []
 
 
 class _ResponsesFile(_Strict):
@@ -143,6 +177,8 @@ class RuleSet:
     law: tuple[LawQuestion, ...]
     responses: tuple[ResponseOption, ...]
     files: dict[str, str]
+    closed_world: tuple[ClosedWorld, ...] = ()
+    views: tuple[ViewRule, ...] = ()
 
     def known_facts(self) -> dict[str, str]:
         """Every fact a rule condition may read, with its type: the base facts, the derived
@@ -161,6 +197,8 @@ class RuleSet:
         for q in self.law:
             texts += [c.when for c in (*q.yes_when, *q.no_when, *q.possible_when)]
         texts += [o.when for o in self.responses]
+        for v in self.views:
+            texts += [c.when for c in (*v.yes_when, *v.no_when, *v.possible_when)]
         return texts
 
 
@@ -255,6 +293,8 @@ def _build(parts: Mapping[str, tuple[Path, Any]], short: str) -> RuleSet:
         law=tuple(loaded["law"].questions),
         responses=tuple(loaded["responses"].options),
         files={k: str(path) for k, (path, _) in parts.items()},
+        closed_world=tuple(loaded["derived"].closed_world),
+        views=tuple(loaded["law"].views),
     )
     problems = _check_names(rules, fact_kinds())
     asked = {q.id for q in rules.law}

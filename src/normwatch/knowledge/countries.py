@@ -37,10 +37,42 @@ def country_code(value: str, field: str = "country", file: str = "input") -> str
     from normwatch.errors import InputError
 
     code = value.strip().upper()
-    if not is_country(code):
-        raise InputError.one(file, "", field,
-                             f"{value.strip()[:40]!r} is not an ISO 3166-1 alpha-3 country code (e.g. FRA)")
-    return code
+    if is_country(code):
+        return code
+    found = _lookup(value.strip())
+    if found is not None:
+        return found
+    hint = _suggest(value.strip())
+    raise InputError.one(
+        file, "", field,
+        f"{value.strip()[:40]!r} is not an ISO 3166-1 alpha-3 country code (e.g. FRA)"
+        + (f"; did you mean {hint}?" if hint else ""),
+    )
+
+
+def _lookup(value: str) -> str | None:
+    """The alpha-3 code of an ISO-2 code or an English name pycountry knows exactly."""
+    import pycountry
+
+    if not value or len(value) > 80:
+        return None
+    try:
+        found = pycountry.countries.lookup(value)
+    except LookupError:
+        return None
+    code = str(found.alpha_3)
+    return code if is_country(code) else None
+
+
+def _suggest(value: str) -> str | None:
+    """A close match for a misspelt name, as "FRA (France)"."""
+    import difflib
+
+    if len(value) < 4 or len(value) > 80:
+        return None
+    by_name = {name.casefold(): code for code, name in _names().items()}
+    close = difflib.get_close_matches(value.casefold(), list(by_name), n=1, cutoff=0.75)
+    return f"{by_name[close[0]]} ({country_name(by_name[close[0]])})" if close else None
 
 
 def _check(code: str) -> str:

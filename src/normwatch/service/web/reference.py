@@ -15,6 +15,15 @@ from normwatch.service.web.common import VERDICTS, PageError, catalog_of, error_
 router = APIRouter(include_in_schema=False)
 
 
+@router.get("/positions")
+def positions_page(request: Request) -> Response:
+    """Published positions on international law in cyberspace, topic by state."""
+    from normwatch.analysis.browse import position_matrix
+
+    data = position_matrix(catalog_of(request).kb)
+    return page(request, "positions.html", data, title="National positions")
+
+
 @router.get("/states")
 def state_list(request: Request) -> Response:
     code = request.query_params.get("code", "").strip()
