@@ -2,13 +2,14 @@
 # Install what the browser tests (tests/test_browser.py) need, idempotently:
 #  - Debian's chromium at /usr/bin/chromium (Playwright drives it through executable_path;
 #    Playwright's own browser download is never used, so `playwright install` is not run);
-#  - Playwright for Python in .venv, when .venv exists (scripts/setup.sh dev installs it too).
+#  - Playwright for Python in .venv, when .venv exists (scripts/setup.sh dev installs it too);
+#  - poppler-utils (pdftoppm), which the report tests use to render a PDF page to an image.
 # Usage: bash scripts/browser.sh     (as root, or as a user with sudo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ -x /usr/bin/chromium ]; then
-  echo "chromium: already installed at /usr/bin/chromium"
+if [ -x /usr/bin/chromium ] && command -v pdftoppm >/dev/null 2>&1; then
+  echo "chromium: already installed at /usr/bin/chromium; pdftoppm: installed"
 else
   if ! command -v apt-get >/dev/null 2>&1; then
     echo "error: apt-get not found; install Chromium so that /usr/bin/chromium exists" >&2
@@ -21,9 +22,10 @@ else
   fi
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -q
-  $SUDO apt-get install -y -q chromium
+  $SUDO apt-get install -y -q chromium poppler-utils
   [ -x /usr/bin/chromium ] || { echo "error: chromium installed but /usr/bin/chromium is missing" >&2; exit 1; }
-  echo "chromium: installed at /usr/bin/chromium"
+  command -v pdftoppm >/dev/null 2>&1 || { echo "error: poppler-utils installed but pdftoppm is missing" >&2; exit 1; }
+  echo "chromium: installed at /usr/bin/chromium; pdftoppm: installed"
 fi
 
 if [ -x .venv/bin/python ] && ! .venv/bin/python -c "import playwright" >/dev/null 2>&1; then

@@ -3,7 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh dev
-bash scripts/browser.sh   # Debian's Chromium for the browser tests
+bash scripts/browser.sh   # Debian's Chromium for the browser tests, poppler for the PDF render
+export NORMWATCH_REQUIRE_POPPLER=1
 # A real PostgreSQL server on loopback: the store tests run against it as well as SQLite.
 bash scripts/postgres.sh >/dev/null
 export NORMWATCH_REQUIRE_POSTGRES=1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -147,7 +148,10 @@ def test_cli_report_formats(tmp_path, monkeypatch):
     assert (tmp_path / "plots" / "network.svg").is_file()
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) is not installed")
+@pytest.mark.skipif(
+    shutil.which("pdftoppm") is None and not os.environ.get("NORMWATCH_REQUIRE_POPPLER"),
+    reason="pdftoppm (poppler-utils) is not installed; scripts/test.sh installs it and requires it",
+)
 def test_pdf_pages_render_to_images(reports, tmp_path):
     pdf = tmp_path / "r.pdf"
     pdf.write_bytes(rp.to_pdf(reports["incident"]))

@@ -163,7 +163,7 @@ def test_incident_list_paginates(client, kb):
     last = client.get(f"/incidents?page={first['pages']}").text
     assert 'rel="prev"' in last and 'rel="next"' not in last
     beyond = client.get(f"/incidents?page={first['pages'] + 5}")
-    assert beyond.status_code == 200 and "past the end" in beyond.text
+    assert beyond.status_code == 404 and f"this list has {first['pages']} pages" in beyond.text
 
 
 @pytest.mark.parametrize("query,check", [
@@ -511,3 +511,21 @@ def test_the_positions_page_and_the_incident_views(client, kb) -> None:
     page = client.get("/incidents/microsoft-midnight-blizzard-2023").text
     assert "As each state reads the law" in page and "Tallinn baseline" in page
     assert "what adds up to it" in page
+
+
+def test_search_matches_group_aliases_and_state_names(client, kb):
+    def found(q):
+        return client.get("/incidents", params={"q": q, "format": "json"}).json()["total"]
+
+    group = kb.find_group("APT28")
+    linked = [i for i in kb.incidents if any(kb.find_group(a.name) is group for a in i.actors)]
+    assert linked and found("Fancy Bear") >= len(linked)
+    assert found("Hidden Cobra") > 0  # an alias of the Lazarus Group
+    assert found("North Korea") >= found("PRK") > 0
+
+
+def test_a_page_past_the_end_is_404_not_an_empty_table(client):
+    response = client.get("/incidents?page=99")
+    assert response.status_code == 404
+    assert "There is no page 99" in response.text
+    assert client.get("/incidents?page=1").status_code == 200

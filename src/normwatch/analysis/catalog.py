@@ -37,7 +37,9 @@ class IncidentFilter:
     operation: str | None = None
     red_line: bool | None = None
 
-    def matches(self, incident: Incident, red_line: bool) -> bool:
+    def matches(self, incident: Incident, red_line: bool, names: str = "") -> bool:
+        """Whether the incident passes every filter; ``names`` is more text the search
+        matches (group aliases, state names: :meth:`Catalog.search_text`)."""
         if self.year is not None and int(incident.start[:4]) != self.year:
             return False
         if self.responsible and self.responsible.upper() not in {a.to for a in incident.attributions}:
@@ -52,7 +54,7 @@ class IncidentFilter:
             return False
         if self.q:
             text = " ".join([incident.id, incident.name, incident.summary or "",
-                             *(a.name for a in incident.actors)]).casefold()
+                             *(a.name for a in incident.actors), *incident.aliases, names]).casefold()
             return all(word in text for word in self.q.casefold().split())
         return True
 
@@ -83,8 +85,31 @@ class Catalog:
     ) -> tuple[list[Incident], int]:
         """One page of incidents matching ``where``, and how many match in all."""
         where = where or IncidentFilter()
-        found = [i for i in self.incidents_by_start if where.matches(i, self.red_lines[i.id])]
+        names = self.search_text if where.q else {}
+        found = [
+            i for i in self.incidents_by_start
+            if where.matches(i, self.red_lines[i.id], names.get(i.id, ""))
+        ]
         return found[offset:offset + limit], len(found)
+
+    @cached_property
+    def search_text(self) -> dict[str, str]:
+        """Per incident, the names a search should find it by besides its own text: every
+        name and alias of its actors' groups (Fancy Bear finds APT28's incidents) and the
+        names of its responsible and victim states."""
+        from normwatch.knowledge.countries import country_name
+
+        out: dict[str, str] = {}
+        for incident in self.kb.incidents:
+            words: list[str] = []
+            for actor in incident.actors:
+                group = self.kb.find_group(actor.name)
+                if group is not None:
+                    words += group.names()
+            states = {a.to for a in incident.attributions} | {t.country for t in incident.targets}
+            words += [country_name(code) for code in sorted(states)]
+            out[incident.id] = " ".join(words)
+        return out
 
     def incident(self, incident_id: str) -> Incident:
         found = self.kb.incident_by_id.get(incident_id)

@@ -40,9 +40,9 @@ RulesOption = Annotated[
 
 
 def _print_error(message: str) -> None:
-    from rich.markup import escape
-
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    # The message is data: no markup, no emoji codes (``draft:fire:`` stays text).
+    err.print("[bold red]error:[/] ", end="", highlight=False)
+    err.print(message, markup=False, emoji=False, highlight=False, soft_wrap=True)
 
 
 def fail(message: str | InputError) -> NoReturn:

@@ -34,6 +34,14 @@ def check(
 
     base = load(kb, extra=files or [])
     problems = check_kb(base)
+    if kb is None:
+        # The shipped channel file names shipped instruments and families; a user's own
+        # knowledge base need not hold them, so only the shipped pair is checked together.
+        from normwatch.errors import Problem
+        from normwatch.evidence.router import channels_path, check_channels
+
+        where = str(channels_path())
+        problems += [Problem(where, "", "channels", message) for message in check_channels(base)]
     if json_out:
         emit_json({
             "kb_version": base.version,
@@ -52,7 +60,8 @@ def check(
             f"[green]ok[/]: {len(base.frameworks)} frameworks, {len(base.norms)} norms, "
             f"{len(base.states)} states, {len(base.organisations)} organisations, "
             f"{len(base.instruments)} instruments, {len(base.commitments)} commitments, "
-            f"{len(base.groups)} groups, {len(base.incidents)} incidents "
+            f"{len(base.groups)} groups, {len(base.incidents)} incidents, "
+            f"{len(base.positions)} national positions, {len(base.sanctions)} sanctions regimes "
             f"(kb {base.version})"
         )
 

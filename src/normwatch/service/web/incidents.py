@@ -82,6 +82,10 @@ def incident_list(request: Request) -> Response:
     catalog = catalog_of(request)
     rows, total = catalog.incidents(where, limit=PER_PAGE, offset=(number - 1) * PER_PAGE)
     pages = max(1, math.ceil(total / PER_PAGE))
+    if number > pages:
+        # An empty page past the end looks like "no incidents": say which pages exist.
+        return error_page(request, PageError(
+            404, f"There is no page {number}: this list has {pages} page{'s' if pages > 1 else ''}."))
     filters = _filter_values(where)
     data = {
         "filters": filters,
