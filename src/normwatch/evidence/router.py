@@ -648,22 +648,39 @@ def _conflicts(q: Question, outcomes: list[_Outcome]) -> None:
 
 
 def _supersede(outcomes: list[_Outcome]) -> None:
-    """Close a channel replaced by another that is open between the same states, and say so."""
+    """Close a channel replaced by another that is open between the same states, and say so.
+
+    A replacing channel may itself be replaced (the 1959 Convention, by the EIO): only the
+    channels left standing are named, so the set is settled first, then the reasons written.
+    """
     by_id = {o.spec.id: o for o in outcomes}
-    for o in outcomes:
-        for rule in o.spec.superseded_by:
-            replacing = [by_id[c] for c in rule.channels if c in by_id and by_id[c].applicable]
-            if not replacing or not o.via:
-                continue
-            names = " / ".join(r.spec.name for r in replacing)
-            text = f"replaced here by {names}: {rule.reason}"
-            o.reasons.append(text)
-            if o.applicable:
-                o.applicable = False
-                o.summary = text
-                o.relies_on_unconfirmed = []
-            o.superseded = replacing[0].spec.id
+    open_ids = {o.spec.id for o in outcomes if o.applicable}
+
+    def standing(rule: Supersession, gone: set[str]) -> list[str]:
+        return [c for c in rule.channels if c in open_ids and c not in gone]
+
+    gone: set[str] = set()
+    while True:
+        after = {
+            o.spec.id for o in outcomes
+            if o.via and any(standing(rule, gone - {o.spec.id}) for rule in o.spec.superseded_by)
+        }
+        if after == gone:
             break
+        gone = after
+    for o in outcomes:
+        if o.spec.id not in gone:
+            continue
+        rule = next(r for r in o.spec.superseded_by if standing(r, gone))
+        replacing = [by_id[c] for c in standing(rule, gone)]
+        names = " / ".join(r.spec.name for r in replacing)
+        text = f"replaced here by {names}: {rule.reason}"
+        o.reasons.append(text)
+        if o.applicable:
+            o.applicable = False
+            o.summary = text
+            o.relies_on_unconfirmed = []
+        o.superseded = replacing[0].spec.id
 
 
 # --- jurisdiction and gaps -------------------------------------------------------------------
