@@ -291,3 +291,22 @@ def test_cli_import_bad_file_writes_nothing(tmp_path: Path) -> None:
     assert "bad.yaml" in result.stderr and "x-2020" in result.stderr and "operation" in result.stderr
     assert result.stderr.count("\n") == 1
     assert snapshot(into) == before
+
+
+def test_exports_and_imports_follow_the_users_umask(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    old = os.umask(0o027)
+    try:
+        out = tmp_path / "all.json"
+        result = CliRunner().invoke(app, ["export", "--format", "json", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert stat.S_IMODE(out.stat().st_mode) == 0o640
+        into = tmp_path / "kb" / "incidents"
+        result = CliRunner().invoke(app, ["import", str(out), "--into", str(into)])
+        assert result.exit_code == 0, result.output
+        assert stat.S_IMODE(into.stat().st_mode) == 0o750
+        assert stat.S_IMODE(next(into.glob("*.yaml")).stat().st_mode) == 0o640
+    finally:
+        os.umask(old)

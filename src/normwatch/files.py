@@ -9,6 +9,26 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+def umask() -> int:
+    """The process's file-creation mask, read without changing it where the system tells
+    it (Linux ``/proc``); elsewhere set and restored at once."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    old = os.umask(0o022)
+    os.umask(old)
+    return old
+
+
+def user_mode(path: Path, directory: bool = False) -> None:
+    """Give ``path`` the mode a plain ``open``/``mkdir`` would: temporary files and folders
+    are created 0600/0700, which would hide an export from the user's group."""
+    path.chmod((0o777 if directory else 0o666) & ~umask())
+
+
 @contextlib.contextmanager
 def replacing(path: Path, suffix: str = ".tmp") -> Iterator[Path]:
     """Yield a temporary path beside ``path``; when the block ends without an error, move
@@ -19,6 +39,7 @@ def replacing(path: Path, suffix: str = ".tmp") -> Iterator[Path]:
     os.close(handle)
     try:
         yield Path(temp)
+        user_mode(Path(temp), directory=Path(temp).is_dir())
         os.replace(temp, path)
     finally:
         Path(temp).unlink(missing_ok=True)

@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from normwatch.errors import InputError, Problem
+from normwatch.files import user_mode
 from normwatch.interchange.incidents_io import dump_yaml
 from normwatch.knowledge.load import LEFTOVER, folder_locks, leftover_prefix, read_yaml, settle, yaml_files
 from normwatch.knowledge.models import MAX_ID, Incident, ThreatActor
@@ -189,6 +190,7 @@ def write_all_or_nothing(
         parent.mkdir(parents=True, exist_ok=True)
         settle(parent, into.name)
         staging = Path(tempfile.mkdtemp(prefix=leftover_prefix("import", into.name), dir=parent))
+        user_mode(staging, directory=True)
     except OSError as exc:
         raise InputError([Problem(str(into), "", "", f"cannot write here: {exc.strerror}")]) from exc
     # Locked for as long as this runs, so that a load or import in another process does
