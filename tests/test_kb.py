@@ -123,3 +123,16 @@ def test_instrument_profile_counts_states_not_companies_named_like_codes(kb):
     assert counts["states"] == 81
     assert counts["states_committed_on_date"] == 81
     assert counts["others_committed_on_date"] > 1000
+
+
+def test_the_citation_file_names_the_package_version():
+    from pathlib import Path
+
+    import yaml
+
+    import normwatch
+
+    citation = yaml.safe_load((Path(__file__).parent.parent / "CITATION.cff").read_text(encoding="utf-8"))
+    assert citation["cff-version"] == "1.2.0" and citation["title"].startswith("normwatch")
+    assert citation["version"] == normwatch.__version__
+    assert citation["authors"] and citation["license"] == "MIT"

@@ -33,7 +33,7 @@ EXAMPLE = (Path(__file__).parent.parent / "docs" / "examples" / "draft-health.ya
 PAGES = [
     "/", "/incidents", "/incidents?year=2017&red_line=yes", "/incidents/notpetya-2017", "/states",
     "/states/RUS", "/states/FRA", "/norms", "/norms/un-gge-2015:13f", "/norms/paris-call:3", "/route",
-    "/route?requesting=FRA&holder=NLD&data=subscriber", "/whatif", "/charts", "/positions",
+    "/route?requesting=FRA&holder=NLD&data=subscriber", "/whatif", "/charts", "/positions", "/methodology",
 ]
 
 
@@ -529,3 +529,12 @@ def test_a_page_past_the_end_is_404_not_an_empty_table(client):
     assert response.status_code == 404
     assert "There is no page 99" in response.text
     assert client.get("/incidents?page=1").status_code == 200
+
+
+def test_the_methodology_page_explains_sourcing_undetermined_and_agreement(client, kb):
+    html = client.get("/methodology").text
+    for words in ("How facts are sourced", "undetermined", "How responsibility is derived",
+                  "closed world", "Cohen"):
+        assert words in html
+    claims = [c for i in kb.incidents for c in [*i.attributions, *i.responses]]
+    assert f"{sum(1 for c in claims if c.sources)} of {len(claims)} claims" in html

@@ -27,6 +27,25 @@ FIGURES = {
 STATIC = {"style.css": "text/css; charset=utf-8", "favicon.svg": "image/svg+xml"}
 
 
+@router.get("/methodology")
+def methodology(request: Request) -> Response:
+    """How facts are sourced, what the verdicts mean, and how far they agree with experts."""
+    kb = catalog_of(request).kb
+    sourced = [bool(c.sources) for i in kb.incidents for c in i.attributions]
+    sourced += [bool(c.sources) for i in kb.incidents for c in i.responses]
+    topics = [s for p in kb.positions for s in p.topics.values()]
+    data = {
+        "incidents": len(kb.incidents),
+        "claims": len(sourced),
+        "claims_sourced": sum(sourced),
+        "positions": len(kb.positions),
+        "topics": len(topics),
+        "topics_unconfirmed": sum(1 for t in topics if t.unconfirmed),
+        "kb_version": kb.version,
+    }
+    return page(request, "methodology.html", data, title="Methodology")
+
+
 @router.get("/")
 def home(request: Request) -> Response:
     catalog = catalog_of(request)
