@@ -822,7 +822,9 @@ def _gaps(
                 f"{o.spec.name} ({o.spec.legal_basis}) binds both sides but applies only from "
                 f"{o.blocked_by_application}."
             )
-        for condition in o.conditional:
+        # A condition matters only where no open treaty would replace the channel anyway.
+        replaced = any(c in {x.spec.id for x in open_} for r in o.spec.superseded_by for c in r.channels)
+        for condition in [] if replaced else o.conditional:
             gaps.append(f"{o.spec.name} binds both sides but {condition}.")
     signed_only: dict[str, list[str]] = {}
     only_signed: dict[str, list[str]] = {}
