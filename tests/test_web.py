@@ -538,3 +538,10 @@ def test_the_methodology_page_explains_sourcing_undetermined_and_agreement(clien
         assert words in html
     claims = [c for i in kb.incidents for c in [*i.attributions, *i.responses]]
     assert f"{sum(1 for c in claims if c.sources)} of {len(claims)} claims" in html
+
+
+def test_state_and_incident_pages_say_who_was_sanctioned_for_what(client, kb):
+    html = client.get("/states/RUS").text
+    assert "Sanctioned for cyber operations" in html and "2020/1125" in html
+    assert 'href="/incidents/notpetya-2017"' in html.split('id="sanctioned"', 1)[1].split("</ul>", 1)[0]
+    assert "Sanctioned for this" in client.get("/incidents/notpetya-2017").text

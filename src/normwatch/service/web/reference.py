@@ -59,6 +59,8 @@ def scorecard(request: Request, code: str) -> tuple[dict[str, Any], dict[str, An
 
 @router.get("/states/{code}")
 def state_page(request: Request, code: str) -> Response:
+    from normwatch.analysis.browse import sanctioned_states
+
     catalog = catalog_of(request)
     iso3 = code.strip().upper()
     if not is_country(iso3):
@@ -78,6 +80,7 @@ def state_page(request: Request, code: str) -> Response:
         "attributed": [catalog.summary(i) for i in v.attributed_to(iso3)],
         "suffered": [catalog.summary(i) for i in v.suffered_by(iso3)],
         "groups": groups,
+        "sanctioned": sanctioned_states(catalog.kb).get(iso3, []),
     }
     instruments = {i.id: i.name for i in catalog.kb.instruments}
     return page(request, "state.html", data, title=f"{profile['name']} ({iso3})", instruments=instruments)
