@@ -112,12 +112,26 @@ class Views:
     _figures: dict[str, bytes] = field(default_factory=dict)
 
     def figure(self, name: str) -> bytes:
-        """One static catalogue figure of :mod:`normwatch.publish.plots` as SVG (rendered once)."""
-        if name not in self._figures:
-            from normwatch.publish import plots
+        """One static catalogue figure of :mod:`normwatch.publish.plots` as SVG.
 
-            figures = plots.catalogue_figures(self.catalog.kb, self.catalog.rules)
-            self._figures[name] = plots.svg_text(figures[name]).encode("utf-8")
+        All figures are rendered together, once per knowledge-base and rules version, and
+        kept in the disk cache: every worker process and every later start serves them
+        without drawing again (drawing them all takes seconds)."""
+        if not self._figures:
+            from normwatch.knowledge import diskcache
+
+            kb, rules = self.catalog.kb, self.catalog.rules
+            # the bloc figure counts commitments on today's date, so the day is in the key too
+            key = f"{kb.version}-{rules.version}-{dt.date.today()}-" + diskcache.code_key("publish/plots")
+            cached = diskcache.load("figures", key)
+            if isinstance(cached, dict) and cached and all(isinstance(v, bytes) for v in cached.values()):
+                self._figures.update(cached)
+            else:
+                from normwatch.publish import plots
+
+                figures = plots.catalogue_figures(kb, rules)
+                self._figures.update({k: plots.svg_text(f).encode("utf-8") for k, f in figures.items()})
+                diskcache.save("figures", key, dict(self._figures))
         return self._figures[name]
 
     @cached_property
