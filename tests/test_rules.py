@@ -100,3 +100,19 @@ def test_rules_facts_lists_every_fact_a_rule_may_read() -> None:
     listed = {row["fact"] for row in json.loads(result.stdout)}
     assert listed == set(shipped_rules().known_facts())
     assert {"red_line", "eu_victim", "law_use_of_force_yes"} <= listed
+
+
+def test_the_rules_command_shows_the_law_questions_the_closed_world_and_the_views():
+    from typer.testing import CliRunner
+
+    from normwatch.cli import app
+
+    result = CliRunner().invoke(app, ["rules", "--json"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    data = json.loads(result.output)
+    assert {q["id"] for q in data["law"]} >= {"ihl_applies", "ihl_attack", "ihl_distinction"}
+    assert data["closed_world"] and data["views"]
+    text = CliRunner().invoke(app, ["rules"]).output
+    assert "ihl_attack" in text and "closed world: only espionage" in text

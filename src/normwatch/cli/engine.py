@@ -172,7 +172,12 @@ def rules(
         return
     items = [r.model_dump() for r in ruleset.norms.values()]
     if json_out:
-        emit_json({"rules_version": ruleset.version, "norms": items})
+        emit_json({
+            "rules_version": ruleset.version, "norms": items,
+            "law": [q.model_dump() for q in ruleset.law],
+            "closed_world": [c.model_dump(mode="json", exclude_none=True) for c in ruleset.closed_world],
+            "views": [v.model_dump() for v in ruleset.views],
+        })
         return
     table = Table(title=f"Rules {ruleset.version}")
     table.add_column("norm")
@@ -180,6 +185,18 @@ def rules(
     for rule in ruleset.norms.values():
         table.add_row(rule.norm, escape(" OR ".join(c.when.strip() for c in rule.engaged)))
     out.print(table)
+    law = Table(title="International-law questions (law.yaml)")
+    law.add_column("question")
+    law.add_column("rule")
+    law.add_column("yes when")
+    for q in ruleset.law:
+        law.add_row(q.id, escape(q.rule), escape(" OR ".join(c.when.strip() for c in q.yes_when)))
+    out.print(law)
+    for inference in ruleset.closed_world:
+        implied = ", ".join(f"{k}={v}" for k, v in inference.implied().items())
+        out.print(f"closed world: only {', '.join(inference.only)} -> {implied}", highlight=False)
+    stances = ", ".join(f"{v.topic}/{v.stance}" for v in ruleset.views)
+    out.print(f"national-position views: {stances}", highlight=False)
 
 
 @app.command()
