@@ -33,7 +33,7 @@ EXAMPLE = (Path(__file__).parent.parent / "docs" / "examples" / "draft-health.ya
 PAGES = [
     "/", "/incidents", "/incidents?year=2017&red_line=yes", "/incidents/notpetya-2017", "/states",
     "/states/RUS", "/states/FRA", "/norms", "/norms/un-gge-2015:13f", "/norms/paris-call:3", "/route",
-    "/route?requesting=FRA&holder=NLD&data=subscriber", "/whatif", "/charts", "/positions", "/methodology",
+    "/route?requesting=FRA&holder=NLD&data=subscriber", "/whatif", "/charts", "/positions", "/methodology", "/groups", "/groups/apt28",
 ]
 
 
@@ -545,3 +545,25 @@ def test_state_and_incident_pages_say_who_was_sanctioned_for_what(client, kb):
     assert "Sanctioned for cyber operations" in html and "2020/1125" in html
     assert 'href="/incidents/notpetya-2017"' in html.split('id="sanctioned"', 1)[1].split("</ul>", 1)[0]
     assert "Sanctioned for this" in client.get("/incidents/notpetya-2017").text
+
+
+def test_group_pages_show_aliases_dated_claims_with_sources_and_incidents(client, kb):
+    listing = client.get("/groups").text
+    assert 'href="/groups/apt28"' in listing and "Fancy Bear" in listing
+    group = kb.group_by_id["apt28"]
+    page = client.get("/groups/apt28").text
+    for alias in group.aliases[:3]:
+        assert alias.replace("&", "&amp;") in page
+    for link in group.links:
+        assert link.source.replace("&", "&amp;") in page
+    assert 'href="/incidents/' in page.split('id="incidents"', 1)[1]
+    assert client.get("/groups/no-such-group").status_code == 404
+    assert 'href="/groups"' in client.get("/").text and 'role="search"' in client.get("/").text
+
+
+def test_attributions_are_shown_in_date_order(client, kb):
+    page = client.get("/incidents/notpetya-2017").text
+    table = page.split("<th scope=\"col\">Confidence</th>", 1)[1].split("</table>", 1)[0]
+    dates = [a.date for a in kb.incident_by_id["notpetya-2017"].attributions]
+    positions = [table.index(f">{d}<") for d in sorted(dates)]
+    assert positions == sorted(positions)

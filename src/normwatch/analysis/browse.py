@@ -168,3 +168,51 @@ def position_matrix(kb: KnowledgeBase) -> dict[str, Any]:
             kb.organisation_by_id[who].name if who in kb.organisation_by_id else who)
         rows.append({"who": who, "name": name, "positions": [p.id for p in positions], "topics": cells})
     return {"topics": list(POSITION_TOPICS), "authors": rows}
+
+
+def group_profile(kb: KnowledgeBase, group_id: str) -> dict[str, Any]:
+    """One threat-actor group: names, the dated claims that tie it to states (each with its
+    source, oldest first), the sanctions naming it and the catalogue incidents it appears in."""
+    group = kb.group_by_id.get(group_id)
+    if group is None:
+        raise NotFound("group", group_id)
+    links = sorted(group.links, key=lambda link: str(link.date or ""))
+    incidents = [
+        i for i in kb.incidents if any(kb.find_group(a.name) is group for a in i.actors)
+    ]
+    listings = [
+        {"regime": r.name, "date": listing.date, "legal_act": listing.legal_act,
+         "listed": [x.name for x in listing.listed if group.id in x.groups], "sources": list(listing.sources)}
+        for r in kb.sanctions for listing in r.listings
+        if any(group.id in x.groups for x in listing.listed)
+    ]
+    return {
+        "id": group.id, "name": group.name, "aliases": list(group.aliases), "kind": group.kind,
+        "attack_id": group.attack_id, "first_seen": group.first_seen, "summary": group.summary,
+        "sponsor": group.sponsor,
+        "claims": [
+            {"state": link.state, "state_name": country_name(link.state), "body": link.body,
+             "by": list(link.by), "kind": link.kind, "confidence": link.confidence,
+             "date": link.date, "source": link.source, "unconfirmed": link.unconfirmed}
+            for link in links
+        ],
+        "incidents": [
+            {"id": i.id, "name": i.name, "start": i.start}
+            for i in sorted(incidents, key=lambda i: (i.start, i.id))
+        ],
+        "sanctions": sorted(listings, key=lambda row: str(row["date"])),
+        "sources": list(group.sources),
+    }
+
+
+def group_list(kb: KnowledgeBase) -> list[dict[str, Any]]:
+    """Every group with its aliases, sponsor state and number of catalogue incidents."""
+    counts: dict[str, int] = {}
+    for incident in kb.incidents:
+        for gid in {g.id for a in incident.actors if (g := kb.find_group(a.name)) is not None}:
+            counts[gid] = counts.get(gid, 0) + 1
+    return sorted(
+        ({"id": g.id, "name": g.name, "aliases": list(g.aliases), "sponsor": g.sponsor,
+          "incidents": counts.get(g.id, 0)} for g in kb.groups),
+        key=lambda row: (-int(row["incidents"]), str(row["name"]).casefold()),
+    )

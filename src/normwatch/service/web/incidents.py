@@ -108,8 +108,13 @@ def incident_page(request: Request, incident_id: str) -> Response:
     if incident is None:
         return error_page(request, PageError(404, f"There is no incident with the id {incident_id!r}."))
     assessment = catalog.assessment(incident_id)
+    record = incident.model_dump(mode="json", exclude_none=True)
+    # Oldest claim first (records keep the order they were written in); undated ones last.
+    record["attributions"] = sorted(
+        record.get("attributions", []), key=lambda a: (a.get("date") is None, a.get("date") or "")
+    )
     data = {
-        "incident": incident.model_dump(mode="json", exclude_none=True),
+        "incident": record,
         "assessment": assessment,
         "precedents": precedents(incident, catalog.kb),
         "channels": crisis_channels(catalog.kb, incident),

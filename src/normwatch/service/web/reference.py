@@ -15,6 +15,28 @@ from normwatch.service.web.common import VERDICTS, PageError, catalog_of, error_
 router = APIRouter(include_in_schema=False)
 
 
+@router.get("/groups")
+def groups_page(request: Request) -> Response:
+    """Every threat-actor group, with aliases, sponsor and incidents."""
+    from normwatch.analysis.browse import group_list
+
+    rows = group_list(catalog_of(request).kb)
+    return page(request, "groups.html", {"groups": rows}, title="Threat-actor groups")
+
+
+@router.get("/groups/{group_id}")
+def group_page(request: Request, group_id: str) -> Response:
+    """One group: aliases, the dated claims tying it to states with their sources, incidents."""
+    from normwatch.analysis.browse import group_profile
+    from normwatch.errors import NotFound
+
+    try:
+        data = group_profile(catalog_of(request).kb, group_id)
+    except NotFound:
+        return error_page(request, PageError(404, f"There is no group with the id {group_id!r}."))
+    return page(request, "group.html", data, title=data["name"])
+
+
 @router.get("/positions")
 def positions_page(request: Request) -> Response:
     """Published positions on international law in cyberspace, topic by state."""
