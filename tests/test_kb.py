@@ -136,3 +136,16 @@ def test_the_citation_file_names_the_package_version():
     assert citation["cff-version"] == "1.2.0" and citation["title"].startswith("normwatch")
     assert citation["version"] == normwatch.__version__
     assert citation["authors"] and citation["license"] == "MIT"
+
+
+def test_a_copy_of_the_shipped_knowledge_base_passes_the_user_loader(tmp_path):
+    # A user who copies the knowledge base to edit it gets the strict loader (no YAML
+    # aliases): the shipped files must already be written that way.
+    import shutil
+
+    from normwatch.data import shipped
+    from normwatch.knowledge.load import load
+
+    copy = tmp_path / "kb"
+    shutil.copytree(shipped("kb"), copy)
+    assert load(copy).problems == []
