@@ -275,12 +275,35 @@ class KnowledgeBase:
         code always means the state.
         """
         if is_country(who):
-            return [c for c in self.commitments if c.state == who]
-        return [c for c in self.commitments if c.party == who]
+            return list(self._commitments_by_state.get(who, ()))
+        return list(self._commitments_by_party.get(who, ()))
 
     def commitments_to(self, instrument: str) -> list[Commitment]:
         """Commitments made to one instrument."""
-        return [c for c in self.commitments if c.instrument == instrument]
+        return list(self._commitments_by_instrument.get(instrument, ()))
+
+    # The router asks these hundreds of times per answer: index the commitments once.
+    @cached_property
+    def _commitments_by_state(self) -> dict[str, list[Commitment]]:
+        return _index(self.commitments, lambda c: c.state)
+
+    @cached_property
+    def _commitments_by_party(self) -> dict[str, list[Commitment]]:
+        return _index(self.commitments, lambda c: c.party)
+
+    @cached_property
+    def _commitments_by_instrument(self) -> dict[str, list[Commitment]]:
+        return _index(self.commitments, lambda c: c.instrument)
+
+
+def _index(items: list[Commitment], key: Callable[[Commitment], str | None]) -> dict[str, list[Commitment]]:
+    """Commitments grouped by ``key``, in their original order (None keys left out)."""
+    out: dict[str, list[Commitment]] = {}
+    for item in items:
+        value = key(item)
+        if value is not None:
+            out.setdefault(value, []).append(item)
+    return out
 
 
 # Which top-level key of a file holds which kind of record.
