@@ -14,7 +14,7 @@ from typing import Literal
 from normwatch.errors import InputError
 from normwatch.evidence.answer import ChannelAnswer, RouteAnswer
 from normwatch.knowledge.countries import country_name
-from normwatch.publish.document import Bullets, Heading, Paragraph, Report, Table, to_html, to_markdown
+from normwatch.publish.document import Bullets, Heading, Paragraph, Report, Table
 
 DraftFormat = Literal["md", "html", "docx", "pdf"]
 DRAFT_FORMATS: tuple[str, ...] = ("md", "html", "docx", "pdf")
@@ -135,17 +135,14 @@ def to_docx(report: Report) -> bytes:
 
 
 def render_request(report: Report, fmt: str) -> bytes:
-    """The skeleton in ``md``, ``html``, ``docx`` or ``pdf``."""
-    if fmt == "md":
-        return to_markdown(report).encode()
-    if fmt == "html":
-        return to_html(report).encode()
+    """The skeleton in ``md``, ``html``, ``docx`` or ``pdf`` (all but docx through the one
+    report renderer)."""
     if fmt == "docx":
         return to_docx(report)
-    if fmt == "pdf":
-        from normwatch.publish.report import to_pdf  # fpdf2 only for PDF output
+    if fmt in ("md", "html", "pdf"):
+        from normwatch.publish.report import render  # polars and fpdf2 only when drafting
 
-        return to_pdf(report)
+        return render(report, fmt)  # type: ignore[arg-type]
     raise InputError.one("route", "", "request-draft", f"unknown format {fmt!r}; use {', '.join(DRAFT_FORMATS)}")
 
 
