@@ -547,7 +547,7 @@ def _evaluate(kb: KnowledgeBase, q: Question, spec: ChannelSpec) -> _Outcome:
                     kb.instrument_by_id[i].name if i in kb.instrument_by_id else i
                     for i in instrument_ids
                 )
-                lines.append(f"no instrument of this channel ({names}) binds {who}")
+                lines.append(f"no instrument of this channel ({names}) is recorded as binding {who}")
         reasons.extend(lines)
         if holding:
             for supplement in spec.supplements:
