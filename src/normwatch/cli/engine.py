@@ -1,7 +1,8 @@
-"""CLI commands of the assessment engine: assess, rules, rule."""
+"""CLI commands of the assessment engine: assess, rules, rule, brief, whatif."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -221,37 +222,73 @@ def rule(norm_id: str, rules_dir: RulesOption = None, json_out: JsonOption = Fal
 
 @app.command()
 def brief(
-    incident_id: str,
+    incident_id: Annotated[str | None, typer.Argument(help="A catalogue incident id (or give --file).")] = None,
+    file: Annotated[
+        list[Path] | None,
+        typer.Option("--file", help="Incident file or folder (Contract 1: YAML, JSON, JSON lines), such as a "
+                     "draft from `normwatch draft --from-text`; repeatable."),
+    ] = None,
     format_: Annotated[str, typer.Option("--format", help="md, html or json.")] = "md",
-    out_path: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+    out_path: Annotated[Path | None, typer.Option(
+        "--out", help="Write to this file; with several incidents, a folder that gets one brief per incident.")] = None,
     on: Annotated[str | None, typer.Option(help="Date for open channels, YYYY-MM-DD (default today).")] = None,
     rules_dir: RulesOption = None,
     kb: KbOption = None,
 ) -> None:
-    """Crisis brief: assessment, response options, precedents and open channels."""
+    """Crisis brief: assessment, response options, precedents and open channels.
+
+    A draft incident is briefed exactly like a catalogue one: give it with --file."""
     from normwatch.analysis.brief import brief as make_brief
+    from normwatch.files import write_atomic
+    from normwatch.interchange.incidents_io import read_incident_files
     from normwatch.publish.brief import brief_document
     from normwatch.publish.document import to_html, to_markdown
 
-    base = checked_kb(kb)
-    rules = checked_rules(rules_dir)
-    incident = base.incident_by_id.get(incident_id)
-    if incident is None:
-        fail(f"unknown incident {incident_id!r}; see `normwatch incidents`")
     if format_ not in ("md", "html", "json"):
         fail(f"unknown format {format_!r}: use md, html or json")
-    data = make_brief(incident, base, rules, date_option(on or None, "--on")).model_dump(mode="json")
-    if format_ == "json":
-        import json
-
-        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if (incident_id is None) == (not file):
+        fail("give one catalogue incident id or --file PATH (one of the two)")
+    base = checked_kb(kb)
+    rules = checked_rules(rules_dir)
+    when = date_option(on or None, "--on")
+    if incident_id is not None:
+        incident = base.incident_by_id.get(incident_id)
+        if incident is None:
+            fail(f"unknown incident {incident_id!r}; see `normwatch incidents`, or brief a draft with --file")
+        chosen = [incident]
     else:
+        chosen, problems = read_incident_files(file or [])
+        if problems:
+            fail(InputError(problems))
+        if not chosen:
+            fail(f"no incident in {', '.join(str(p) for p in file or [])}")
+    several = len(chosen) > 1
+    if several and format_ == "html" and out_path is None:
+        fail(f"{len(chosen)} incidents make {len(chosen)} html briefs: give --out FOLDER")
+
+    def render(data: dict[str, Any]) -> str:
+        if format_ == "json":
+            return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
         doc = brief_document(data)
-        text = to_markdown(doc) if format_ == "md" else to_html(doc)
+        return to_markdown(doc) if format_ == "md" else to_html(doc)
+
+    briefs = [make_brief(item, base, rules, when).model_dump(mode="json") for item in chosen]
+    if several and out_path is not None:
+        if out_path.exists() and not out_path.is_dir():
+            fail(f"{out_path}: {len(chosen)} briefs need a folder, and this is a file")
+        out_path.mkdir(parents=True, exist_ok=True)
+        for item, data in zip(chosen, briefs, strict=True):
+            write_atomic(out_path / f"{item.id}.{format_}", render(data).encode())
+        out.print(f"wrote {len(chosen)} briefs to {out_path}")
+        return
+    if format_ == "json":
+        text = json.dumps(briefs if several else briefs[0], indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = "\n---\n\n".join(render(data) for data in briefs)
     if out_path is None:
         out.file.write(text)
         return
-    out_path.write_text(text, encoding="utf-8")
+    write_atomic(out_path, text.encode())
     out.print(f"wrote {out_path}")
 
 

@@ -125,6 +125,11 @@ def read_incident_files(paths: Iterable[Path]) -> tuple[list[Incident], list[Pro
     reader of user incident files, for every command that takes them."""
     incidents: list[Incident] = []
     problems: list[Problem] = []
+    paths = list(paths)
+    for folder in paths:
+        if folder.is_dir() and not incident_files([folder]):
+            problems.append(Problem(str(folder), "", "", "no incident files (.yaml, .yml, .json, .jsonl, .ndjson) "
+                                    "in this folder"))
     for path in incident_files(paths):
         if not path.exists():
             problems.append(Problem(str(path), "", "", "no such file or folder"))
