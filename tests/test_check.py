@@ -90,3 +90,13 @@ def test_date_in_the_future_depends_on_today():
     kb = load(extra=[BROKEN / "future-date.yaml"])
     assert any(p.field == "start" for p in check(kb, today=dt.date(2100, 1, 1))) is False
     assert any(p.field == "start" and "future" in p.message for p in check(kb))
+
+
+def test_a_missing_or_file_kb_path_is_an_error_not_an_empty_kb(tmp_path: Path):
+    not_folder = tmp_path / "kb.yaml"
+    not_folder.write_text("frameworks: []\n", encoding="utf-8")
+    for path, said in ((tmp_path / "no-such", "no such folder"), (not_folder, "is not a folder")):
+        for command in (["check", "--kb", str(path)], ["overview", "--kb", str(path)]):
+            result = runner.invoke(app, command)
+            assert result.exit_code == 2, (command, result.output)
+            assert said in result.output and not result.output.startswith("ok")

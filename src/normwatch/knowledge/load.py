@@ -510,6 +510,12 @@ def load(path: Path | None = None, extra: Iterable[Path] = ()) -> KnowledgeBase:
 
     root = path or default_path()
     extra = list(extra)
+    if not root.is_dir():
+        # a mistyped --kb must not read as an empty, valid knowledge base
+        missing = KnowledgeBase()
+        what = "is not a folder" if root.exists() else "no such folder"
+        missing.problems.append(Problem(str(root), "", "", f"{what}: a knowledge base is a folder of YAML files"))
+        return missing
     digest = hashlib.sha256()
     files = yaml_files(root)
     shown = []
