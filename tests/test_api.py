@@ -34,7 +34,8 @@ def route(*args: Any, **kwargs: Any) -> dict[str, Any]:
 NEW = {
     "id": "test-grid-outage-2032", "name": "Test grid outage", "start": "2024-02-01",
     "operation": ["disruption"], "targets": [{"country": "DEU", "sector": "energy"}],
-    "attributions": [{"to": "RUS", "by": ["DEU"], "kind": "government", "confidence": "high"}],
+    "attributions": [{"to": "RUS", "by": ["DEU"], "kind": "government", "confidence": "high",
+                      "sources": ["https://example.org/grid"]}],
     "effects": {"availability": "temporary"},
     "sources": ["https://example.org/grid"],
 }
@@ -435,3 +436,11 @@ def test_sigkill_during_a_burst_of_writes_leaves_the_store_consistent(
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_an_unknown_query_parameter_is_refused(reader: TestClient) -> None:
+    # a mistyped filter must not answer the whole, unfiltered list
+    answer = reader.get("/api/incidents?responsibel=RUS")
+    assert answer.status_code == 400
+    assert "responsibel" in answer.text and "responsible" in answer.text
+    assert reader.get("/api/incidents?responsible=RUS").status_code == 200

@@ -79,7 +79,8 @@ def test_a_good_extra_file_passes(tmp_path):
     path.write_text(
         "id: good-incident-2021\nname: Good\nstart: '2021-04'\noperation: [espionage]\n"
         "targets: [{country: DEU, sector: research}]\n"
-        "attributions: [{to: CHN, by: [Mandiant], kind: industry, date: '2021-06', confidence: medium}]\n"
+        "attributions: [{to: CHN, by: [Mandiant], kind: industry, date: '2021-06', confidence: medium, "
+        "sources: [https://example.org/good]}]\n"
         "sources: [https://example.org/good]\n"
     )
     result = runner.invoke(app, ["check", str(path)])
@@ -100,3 +101,18 @@ def test_a_missing_or_file_kb_path_is_an_error_not_an_empty_kb(tmp_path: Path):
             result = runner.invoke(app, command)
             assert result.exit_code == 2, (command, result.output)
             assert said in result.output and not result.output.startswith("ok")
+
+
+def test_check_refuses_a_claim_without_its_own_sources(mini_kb):
+    base = load(None)
+    notpetya = base.incident_by_id["notpetya-2017"].model_dump(mode="json", exclude_none=True)
+    notpetya["attributions"][0].pop("sources")
+    notpetya["responses"][0]["sources"] = []
+    kb = mini_kb({"incidents/notpetya-2017.yaml": notpetya})
+    found = {(p.record, p.field) for p in check(kb) if "its own sources" in p.message}
+    assert found == {("notpetya-2017", "attributions.0.sources"), ("notpetya-2017", "responses.0.sources")}
+
+
+def test_every_shipped_claim_has_its_own_sources(kb):
+    claims = [c for i in kb.incidents for c in (*i.attributions, *i.responses)]
+    assert claims and all(c.sources for c in claims)

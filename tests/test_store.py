@@ -72,7 +72,8 @@ def record(kb: normwatch.KnowledgeBase, incident_id: str) -> dict[str, Any]:
 NEW = {
     "id": "test-hospital-wiper-2031", "name": "Test hospital wiper", "start": "2024-03",
     "operation": ["destruction"], "targets": [{"country": "FRA", "sector": "health"}],
-    "attributions": [{"to": "RUS", "by": ["FRA"], "kind": "government", "confidence": "high"}],
+    "attributions": [{"to": "RUS", "by": ["FRA"], "kind": "government", "confidence": "high",
+                      "sources": ["https://example.org/new"]}],
     "effects": {"data_destroyed": True, "availability": "lasting"},
     "sources": ["https://example.org/report"],
 }

@@ -230,6 +230,10 @@ def _groups(kb: KnowledgeBase) -> list[Problem]:
     return found
 
 
+UNSOURCED = ("a claim needs its own sources: the URLs that state this claim "
+             "(a claim no source states is left out)")
+
+
 def _incident(kb: KnowledgeBase, incident: Incident, today: dt.date) -> list[tuple[str, str]]:
     wrong = []
     start = earliest(incident.start)
@@ -243,10 +247,14 @@ def _incident(kb: KnowledgeBase, incident: Incident, today: dt.date) -> list[tup
             # A state speaking is a government attribution; a press or vendor claim names its outlet.
             wrong.append((f"attributions.{i}.by",
                           f"{', '.join(states)} is a state: a {item.kind} attribution names the outlet or firm"))
+        if not item.sources:
+            wrong.append((f"attributions.{i}.sources", UNSOURCED))
         if item.date and latest(item.date) < start:
             wrong.append((f"attributions.{i}.date",
                           f"attribution dated {item.date} is before the incident ({incident.start})"))
     for i, response in enumerate(incident.responses):
+        if not response.sources:
+            wrong.append((f"responses.{i}.sources", UNSOURCED))
         if response.date and latest(response.date) < start:
             wrong.append((f"responses.{i}.date",
                           f"response dated {response.date} is before the incident ({incident.start})"))

@@ -108,7 +108,26 @@ CSV_CONTENT: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "JSON, or CSV when asked"},
 }
 
-router = APIRouter(responses=_errors(400, 422, 500))
+def _known_parameters(request: Request) -> None:
+    """Refuse a query parameter the endpoint does not take: a mistyped filter
+    (``?responsibel=RUS``) would otherwise be ignored and answer the whole list."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    known: set[str] = set()
+    waiting = [dependant] if dependant is not None else []
+    while waiting:  # the endpoint's own parameters and those of its dependencies
+        current = waiting.pop()
+        known |= {param.alias for param in current.query_params}
+        waiting += current.dependencies
+    if dependant is None:
+        return
+    unknown = sorted({name for name in request.query_params if name not in known})
+    if unknown:
+        takes = ", ".join(sorted(known)) or "none"
+        raise HTTPException(400, f"unknown query parameter {unknown[0]!r}; this endpoint takes: {takes}")
+
+
+router = APIRouter(responses=_errors(400, 422, 500), dependencies=[Depends(_known_parameters)])
 bearer = HTTPBearer(
     auto_error=False,
     description="API token from `normwatch token create --name NAME --scope write|admin`.",
