@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from normwatch.engine.columnar import SCHEMA
 from normwatch.knowledge.models import OPERATIONS, SECTORS
@@ -26,21 +27,27 @@ def _maybe(rng: np.random.Generator, n: int, values: list[object], known: float)
     return [values[p] if m else None for p, m in zip(picks, mask, strict=True)]
 
 
+def _lists(values: pa.Array, sizes: np.ndarray) -> pa.Array:
+    """A list column from flat values and each row's list length (no Python loop)."""
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    return pa.LargeListArray.from_arrays(pa.array(offsets), values)
+
+
+def _words(pool: list[str], picks: np.ndarray) -> pa.Array:
+    return pa.array(np.asarray(pool, dtype=object)[picks], type=pa.string())
+
+
 def generate(n: int, seed: int = 7) -> pl.DataFrame:
     """``n`` synthetic incidents, reproducible for a given seed."""
     rng = np.random.default_rng(seed)
     def pick_lists(
         pool: list[str], low: int, high: int, prob: float = 1.0, sizes: np.ndarray | None = None
-    ) -> list[list[str]]:
+    ) -> pl.Series:
         if sizes is None:
             sizes = rng.integers(low, high + 1, size=n)
             sizes = np.where(rng.random(n) < prob, sizes, 0)
         flat = rng.choice(len(pool), size=int(sizes.sum()))
-        out, at = [], 0
-        for size in sizes:
-            out.append([pool[k] for k in flat[at:at + size]])
-            at += size
-        return out
+        return pl.Series(_lists(_words(pool, flat), sizes)).cast(pl.List(pl.Utf8))
 
     att_counts = rng.integers(0, 4, size=n)
     total = int(att_counts.sum())
@@ -49,17 +56,11 @@ def generate(n: int, seed: int = 7) -> pl.DataFrame:
     conf = rng.choice(len(CONF), size=total)
     by_n = rng.integers(1, 4, size=total)
     by_flat = rng.choice(len(BY), size=int(by_n.sum()))
-    attributions, at, bt = [], 0, 0
-    for count in att_counts:
-        items = []
-        for _ in range(count):
-            items.append({
-                "to": STATES[to[at]], "kind": KINDS[kind[at]], "confidence": CONF[conf[at]],
-                "by": [BY[k] for k in by_flat[bt:bt + by_n[at]]],
-            })
-            bt += by_n[at]
-            at += 1
-        attributions.append(items)
+    items = pa.StructArray.from_arrays(
+        [_words(STATES, to), _lists(_words(BY, by_flat), by_n), _words(KINDS, kind), _words(CONF, conf)],
+        names=["to", "by", "kind", "confidence"],
+    )
+    attributions = _lists(items, att_counts)
     years = rng.integers(2007, 2026, size=n)
     target_counts = rng.integers(1, 4, size=n)
     data = {
@@ -71,7 +72,7 @@ def generate(n: int, seed: int = 7) -> pl.DataFrame:
         "actor_kinds": pick_lists(ACTORS, 0, 2),
         "infrastructure": pick_lists(STATES, 1, 2, prob=0.3),
         "response_kinds": pick_lists(RESPONSES, 0, 2),
-        "attributions": attributions,
+        "attributions": pl.Series(attributions).cast(SCHEMA["attributions"]),
         "data_stolen": _maybe(rng, n, [True, False], 0.6),
         "data_published": _maybe(rng, n, [True, False], 0.3),
         "data_destroyed": _maybe(rng, n, [True, False], 0.3),

@@ -48,3 +48,49 @@ def test_table_round_trip_keeps_every_fact(kb):
     table_a = assess_table(frame(kb.incidents), RULES, list(kb.norms), addresses_of(kb))
     table_b = assess_table(frame(rebuilt), RULES, list(kb.norms), addresses_of(kb))
     assert table_a.equals(table_b)
+
+
+# Draft rules (what-if) may use forms the shipped rules do not: ternaries, arithmetic,
+# comparisons of booleans and strings. The packed-bit evaluator must read them as the
+# per-incident Kleene evaluator does, unknown facts included.
+DRAFT_FORMS = [
+    "data_stolen ? deaths >= 1 : injuries > 2",
+    "(data_stolen ? 1 : 2) == 1",
+    "(data_stolen ? 'a' : 'b') == 'a'",
+    "data_stolen == physical_damage",
+    "data_stolen != !physical_damage",
+    "data_stolen < physical_damage || data_stolen >= physical_damage",
+    "deaths * 2 + injuries - 1 > 3 && -deaths < 0",
+    "injuries / deaths > 1",
+    "!(data_stolen || physical_damage) && true",
+    "data_stolen ? physical_damage : physical_damage",
+    "'x' == 'x' && deaths >= 0",
+]
+_maybe_bool = st.one_of(st.none(), st.booleans())
+_maybe_int = st.one_of(st.none(), st.integers(0, 5))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(_maybe_bool, _maybe_bool, _maybe_int, _maybe_int), min_size=1, max_size=30))
+def test_packed_evaluator_equals_kleene_evaluator(rows):
+    import numpy as np
+
+    from normwatch.engine.cel import compile_expression
+    from normwatch.engine.columnar import _Packed
+
+    def column(values, kind):
+        known = np.array([v is not None for v in values])
+        filled = [(v if v is not None else 0) for v in values]
+        return np.array(filled, dtype=bool if kind == "bool" else float), known
+
+    names = ("data_stolen", "physical_damage", "deaths", "injuries")
+    kinds = ("bool", "bool", "number", "number")
+    table = {n: column([r[k] for r in rows], kind) for k, (n, kind) in enumerate(zip(names, kinds, strict=True))}
+    packed = _Packed(table, len(rows))
+    for text in DRAFT_FORMS:
+        values, known = (packed.unpack(plane) for plane in packed(text))
+        expr = compile_expression(text)
+        for k, row in enumerate(rows):
+            expected = expr.evaluate(dict(zip(names, row, strict=True)))
+            got = bool(values[k]) if known[k] else None
+            assert got == expected, (text, row)

@@ -4,6 +4,12 @@ The per-incident engine (:mod:`normwatch.engine.assessment`) is the reference; t
 the same facts and verdicts for a whole table at once, for the catalogue at scale and
 for what-if runs. Tests check both agree on generated corpora.
 
+How it stays fast: list columns are flattened once into their elements and row numbers,
+words become bits of a 64-bit mask per row (``bitwise_or.at``), attributions are grouped
+by integer (row, state) keys with a sort instead of a group-by over strings, and the rules
+are evaluated in Kleene logic on packed bit planes (eight rows a byte), each distinct
+condition once.
+
 A table has one row per incident and these columns (list columns hold strings):
 ``id, start, operation, sectors, victims, actor_kinds, infrastructure, response_kinds,
 attributions`` (list of structs ``to, by, kind, confidence``), and the effect and context
@@ -14,9 +20,9 @@ unknown).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -86,94 +92,226 @@ def _known(values: npt.NDArray[Any]) -> Column:
     return values, np.ones(len(values), dtype=bool)
 
 
-def _state_confidence(df: pl.DataFrame) -> tuple[npt.NDArray[Any], pl.DataFrame]:
-    """Best confidence rank (0-3) per row, with the same rules as responsibility.py."""
-    countries = [*country_codes(), "EU"]
-    att = (
-        df.select(pl.int_range(pl.len()).alias("row"), "attributions")
-        .explode("attributions")
-        .drop_nulls("attributions")
-        .unnest("attributions")
-        .with_columns(
-            gov=pl.col("kind") == "government",
-            high=pl.col("confidence") == "high",
-            strong=pl.col("confidence").is_in(["high", "medium"]),
-            ind=pl.col("kind").is_in(["industry", "academic"]),
-        )
+_OTHER = np.uint64(1 << 63)
+"""The bit of a word outside a vocabulary (a table is not validated like a record is)."""
+
+
+def _flat(series: pl.Series) -> tuple[pl.Series, npt.NDArray[np.int64]]:
+    """The elements of a list column in row order, and the row each one came from.
+
+    Working on the flat elements and their row numbers keeps every step a single
+    vectorised pass; per-list polars operations (``list.eval``, ``set_difference``) cost
+    several times more at a million rows.
+    """
+    lengths = series.list.len().fill_null(0).to_numpy().astype(np.int64)
+    rows = np.repeat(np.arange(len(series), dtype=np.int64), lengths)
+    return series.explode(empty_as_null=False, keep_nulls=False), rows
+
+
+def _bitmasks(series: pl.Series, vocabulary: tuple[str, ...]) -> npt.NDArray[np.uint64]:
+    """One 64-bit mask per row: bit k set when the row's list holds ``vocabulary[k]``, and
+    the top bit when it holds a word outside the vocabulary."""
+    if len(vocabulary) > 63:
+        raise ValueError(f"a vocabulary of {len(vocabulary)} words does not fit a 64-bit mask")
+    bits = {word: 1 << k for k, word in enumerate(vocabulary)}
+    flat, rows = _flat(series)
+    values = (
+        flat.replace_strict(bits, default=int(_OTHER), return_dtype=pl.UInt64)
+        .fill_null(0).to_numpy()
     )
-    keys = ["row", "to"]
-    flags = att.group_by(keys).agg(
-        gov_high=(pl.col("gov") & pl.col("high")).any(),
-        gov_strong=(pl.col("gov") & pl.col("strong")).any(),
-        ind_high=(pl.col("ind") & pl.col("high")).any(),
-        ind_strong=(pl.col("ind") & pl.col("strong")).any(),
-    )
-    names = att.explode("by")
-    n_gov = (
-        names.filter(pl.col("gov") & pl.col("strong") & pl.col("by").is_in(countries))
-        .group_by(keys).agg(n_gov=pl.col("by").n_unique())
-    )
-    n_ind = (
-        names.filter(pl.col("ind") & pl.col("strong"))
-        .group_by(keys).agg(n_ind=pl.col("by").n_unique())
-    )
-    ranked = (
-        flags.join(n_gov, on=keys, how="left").join(n_ind, on=keys, how="left")
-        .with_columns(pl.col("n_gov").fill_null(0), pl.col("n_ind").fill_null(0))
-        .with_columns(
-            rank=pl.when(pl.col("gov_high") | (pl.col("n_gov") >= 2)).then(3)
-            .when(pl.col("gov_strong")).then(2)
-            .when(pl.col("ind_high") | (pl.col("n_ind") >= 2) | pl.col("ind_strong")).then(2)
-            .otherwise(1)
-        )
-        .with_columns(strong_in_row=(pl.col("rank") >= 2).sum().over("row"))
-        .with_columns(
-            rank=pl.when(
-                (pl.col("rank") >= 2)
-                & ((pl.col("strong_in_row") - 1) > 0)
-                & ~pl.col("gov_high")
-            ).then(pl.min_horizontal(pl.col("rank"), pl.lit(2))).otherwise(pl.col("rank"))
-        )
-    )
-    best = ranked.group_by("row").agg(pl.col("rank").max())
-    out = np.zeros(df.height, dtype=float)
-    rows = best["row"].to_numpy()
-    out[rows] = best["rank"].to_numpy()
-    return out, ranked
+    masks = np.zeros(len(series), dtype=np.uint64)
+    np.bitwise_or.at(masks, rows, values)
+    return masks
+
+
+def _mask_of(words: Iterable[str], vocabulary: tuple[str, ...]) -> np.uint64:
+    mask = 0
+    for word in words:
+        mask |= 1 << vocabulary.index(word)
+    return np.uint64(mask)
 
 
 def _membership(series: pl.Series, vocabulary: tuple[str, ...]) -> dict[str, npt.NDArray[np.bool_]]:
     """For each word, whether each row's list holds it (one pass: a bit mask per row)."""
-    bits = {word: 1 << k for k, word in enumerate(vocabulary)}
-    masks = (
-        series.list.eval(pl.element().replace_strict(bits, default=0, return_dtype=pl.Int64).unique())
-        .list.sum()
-        .fill_null(0)
-        .to_numpy()
+    masks = _bitmasks(series, vocabulary)
+    return {word: (masks & np.uint64(1 << k)) != 0 for k, word in enumerate(vocabulary)}
+
+
+AVAILABILITY = {"none": 0.0, "temporary": 1.0, "lasting": 2.0}
+"""Availability as a number (3 for a word outside the vocabulary, as if it were disrupted)."""
+_EFFECT_BOOLS = ("data_stolen", "data_published", "data_destroyed", "physical_damage",
+                 "indiscriminate")
+_EFFECT_NUMBERS = ("injuries", "deaths", "economic_loss_usd")
+
+
+def _encode_effect(key: str, value: Any) -> float | None:
+    """An effect's recorded value in the numeric form :func:`_effects` keeps."""
+    if key == "availability":
+        return AVAILABILITY.get(value, 3.0)
+    if key == "scale":
+        rank = SCALE_RANK.get(value)
+        return None if rank is None else float(rank)
+    return float(value)
+
+
+def _effects(df: pl.DataFrame) -> dict[str, Column]:
+    """Each effect column as numbers with its known mask (booleans as 0/1, availability
+    and scale as codes), ready for the closed-world inferences.
+
+    One select computes them all, so polars runs the columns in parallel and the NumPy
+    views need no further copy."""
+    numeric = [*_EFFECT_BOOLS, *_EFFECT_NUMBERS]
+    encoded = [pl.col(name).cast(pl.Float64) for name in numeric] + [
+        pl.col("availability").replace_strict(AVAILABILITY, default=3.0, return_dtype=pl.Float64),
+        pl.col("scale").replace_strict(SCALE_RANK, default=None, return_dtype=pl.Float64),
+    ]
+    names = [*numeric, "availability", "scale"]
+    frame = df.select(
+        *(value.fill_null(0.0).alias(name) for value, name in zip(encoded, names, strict=True)),
+        # Known means recorded: replace_strict's default also stands in for a null.
+        *(pl.col(name).is_not_null().alias(f"{name}?") for name in names[:-1]),
+        encoded[-1].is_not_null().alias("scale?"),
     )
-    return {word: (masks & bit) != 0 for word, bit in bits.items()}
+    return {name: (frame[name].to_numpy(), frame[f"{name}?"].to_numpy()) for name in names}
 
 
-def base_columns(df: pl.DataFrame) -> dict[str, Column]:
-    """Every base fact of :data:`normwatch.engine.facts.BASE_FACTS`, as columns."""
+def _close(
+    effects: dict[str, Column], operations: npt.NDArray[np.uint64], closed: Iterable[ClosedWorld]
+) -> None:
+    """Apply the closed-world inferences to the unset effects, in order, as
+    :func:`normwatch.engine.facts.closed_effects` does for one incident: an inference
+    applies when every recorded operation type is one of its ``only`` list."""
+    for inference in closed:
+        outside = ~_mask_of(inference.only, OPERATIONS)
+        applies = (operations & outside) == 0
+        for key, value in inference.implied().items():
+            values, known = effects[key]
+            encoded = _encode_effect(key, value)
+            if encoded is None:
+                continue
+            fill = applies & ~known
+            effects[key] = np.where(fill, encoded, values), known | fill
+
+
+def _countries(*parts: pl.Series) -> list[npt.NDArray[np.int64]]:
+    """Integer codes for strings of several columns, the same string the same code."""
+    joined = pl.concat([part.cast(pl.Utf8).fill_null("") for part in parts])
+    codes = joined.cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
+    bounds = np.cumsum([0, *(len(part) for part in parts)])
+    return [codes[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _unique(keys: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The distinct keys, sorted, and each key's index among them.
+
+    Keys here start with the row number, so they arrive almost sorted: a stable sort
+    (timsort) on them is close to linear, much faster than ``np.unique``'s hashing.
+    """
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    inverse = np.empty(len(keys), dtype=np.int64)
+    inverse[order] = np.cumsum(first) - 1
+    return ordered[first], inverse
+
+
+def _within(keys: npt.NDArray[np.int64], sorted_pool: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Whether each key is in ``sorted_pool`` (sorted ascending)."""
+    if len(sorted_pool) == 0:
+        return np.zeros(len(keys), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_pool, keys), len(sorted_pool) - 1)
+    found: npt.NDArray[np.bool_] = sorted_pool[at] == keys
+    return found
+
+
+class _People(NamedTuple):
+    """The facts about who was targeted and who is held responsible, per row."""
+
+    state_confidence: npt.NDArray[np.float64]
+    victim_countries: npt.NDArray[np.float64]
+    third_state_infrastructure: Column
+
+
+def _responsibility(df: pl.DataFrame) -> _People:
+    """Best confidence rank (0-3) per row, with the same rules as responsibility.py; the
+    number of distinct victim states; and whether infrastructure in a state neither victim
+    nor attributed was used.
+
+    Attributions are grouped by (row, attributed state) with integer keys, so every
+    aggregate is a ``bincount`` or a sort rather than a group-by over strings.
+    """
+    size = df.height
+    att, att_rows = _flat(df["attributions"])
+    victims, victim_rows = _flat(df["victims"])
+    infra, infra_rows = _flat(df["infrastructure"])
+    to_codes, victim_codes, infra_codes = _countries(att.struct.field("to"), victims, infra)
+    flags = att.struct.unnest().select(
+        gov=(pl.col("kind") == "government").fill_null(False),
+        high=(pl.col("confidence") == "high").fill_null(False),
+        strong=pl.col("confidence").is_in(["high", "medium"]).fill_null(False),
+        ind=pl.col("kind").is_in(["industry", "academic"]).fill_null(False),
+    )
+    gov, high, strong, ind = (flags[name].to_numpy() for name in ("gov", "high", "strong", "ind"))
+    keys, group = _unique((att_rows << 32) | to_codes)
+    count = len(keys)
+
+    def any_of(flags: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+        return np.bincount(group, weights=flags, minlength=count) > 0
+
+    gov_high, gov_strong, ind_strong = any_of(gov & high), any_of(gov & strong), any_of(ind & strong)
+    # Distinct governments (countries or the EU) behind a medium or high government claim.
+    names, parent = _flat(att.struct.field("by"))
+    claimed = (gov & strong)[parent]
+    names, parent = names.filter(claimed), parent[claimed]
+    official = names.is_in([*country_codes(), "EU"]).fill_null(False).to_numpy()
+    (name_codes,) = _countries(names.filter(official))
+    pairs, _ = _unique((group[parent[official]] << 32) | name_codes)
+    governments = np.bincount(pairs >> 32, minlength=count)
+    rank = np.where(gov_high | (governments >= 2), 3, np.where(gov_strong | ind_strong, 2, 1))
+    group_rows = keys >> 32
+    strong_in_row = np.bincount(group_rows, weights=rank >= 2, minlength=size)
+    # A claim contested by another medium-or-high one is capped at medium unless a
+    # government claims it with high confidence.
+    contested = (rank >= 2) & (strong_in_row[group_rows] > 1) & ~gov_high
+    rank = np.where(contested, np.minimum(rank, 2), rank)
+    best = np.zeros(size, dtype=np.float64)
+    np.maximum.at(best, group_rows, rank.astype(np.float64))
+    victim_keys, _ = _unique((victim_rows << 32) | victim_codes)
+    distinct = np.bincount(victim_keys >> 32, minlength=size).astype(np.float64)
+    infra_keys = (infra_rows << 32) | infra_codes
+    inside = _within(infra_keys, victim_keys) | _within(infra_keys, keys)
+    third = np.zeros(size, dtype=bool)
+    third[infra_rows[~inside]] = True
+    has_infra = np.zeros(size, dtype=bool)
+    has_infra[infra_rows] = True
+    return _People(best, distinct, (third, has_infra))
+
+
+def base_columns(df: pl.DataFrame, closed: Iterable[ClosedWorld] = ()) -> dict[str, Column]:
+    """Every base fact of :data:`normwatch.engine.facts.BASE_FACTS`, as columns, with the
+    closed-world inferences ``closed`` applied to the effects a row leaves unset."""
     table: dict[str, Column] = {}
-    for op, present in _membership(df["operation"], OPERATIONS).items():
-        table[f"op_{ident(op)}"] = _known(present)
+    operations = _bitmasks(df["operation"], OPERATIONS)
+    for k, op in enumerate(OPERATIONS):
+        table[f"op_{ident(op)}"] = _known((operations & np.uint64(1 << k)) != 0)
     for sector, present in _membership(df["sectors"], SECTORS).items():
         table[f"sector_{ident(sector)}"] = _known(present)
-    for name in ("data_stolen", "data_published", "data_destroyed", "physical_damage",
-                 "indiscriminate", "armed_conflict"):
-        table[name] = _bool(df[name])
-    availability = df["availability"]
-    known = availability.is_not_null().to_numpy()
-    table["availability_disrupted"] = ((availability != "none").fill_null(False).to_numpy(), known)
-    table["availability_lasting"] = ((availability == "lasting").fill_null(False).to_numpy(), known)
-    for name in ("injuries", "deaths", "economic_loss_usd"):
-        table[name] = _num(df[name])
-    scale = df["scale"].replace_strict(SCALE_RANK, default=None, return_dtype=pl.Float64)
-    table["scale_rank"] = _num(scale)
-    table["victim_countries"] = _known(df["victims"].list.unique().list.len().cast(pl.Float64).to_numpy())
-    confidence, ranked = _state_confidence(df)
+    effects = _effects(df)
+    _close(effects, operations, closed)
+    for name in _EFFECT_BOOLS:
+        values, known = effects[name]
+        table[name] = values != 0, known
+    table["armed_conflict"] = _bool(df["armed_conflict"])
+    availability, known = effects["availability"]
+    table["availability_disrupted"] = (availability != 0) & known, known
+    table["availability_lasting"] = (availability == 2) & known, known
+    for name in _EFFECT_NUMBERS:
+        table[name] = effects[name]
+    table["scale_rank"] = effects["scale"]
+    people = _responsibility(df)
+    confidence = people.state_confidence
+    table["victim_countries"] = _known(people.victim_countries)
     table["state_confidence"] = _known(confidence)
     kinds = _membership(df["actor_kinds"], ("state", "state-sponsored", *NON_STATE))
     state_actor = kinds["state"] | kinds["state-sponsored"]
@@ -185,72 +323,174 @@ def base_columns(df: pl.DataFrame) -> dict[str, Column]:
     responses = _membership(df["response_kinds"], ("indictment", "sanctions"))
     legal = responses["indictment"] | responses["sanctions"]
     table["non_state_confidence"] = _known(np.where(non_state, np.where(legal, 3.0, 2.0), 0.0))
-    attributed = (
-        ranked.group_by("row").agg(pl.col("to").unique().alias("attributed"))
-    )
-    with_att = (
-        df.select(pl.int_range(pl.len()).alias("row"), "victims", "infrastructure")
-        .join(attributed, on="row", how="left")
-        .with_columns(pl.col("attributed").fill_null(pl.lit([], dtype=pl.List(pl.Utf8))))
-    )
-    third = (
-        with_att["infrastructure"].list.set_difference(with_att["victims"])
-        .list.set_difference(with_att["attributed"]).list.len() > 0
-    ).to_numpy()
-    has_infra = (with_att["infrastructure"].list.len() > 0).to_numpy()
-    table["third_state_infrastructure"] = (third, has_infra)
+    table["third_state_infrastructure"] = people.third_state_infrastructure
     table["botnet_use"] = (np.zeros(df.height, dtype=bool), np.zeros(df.height, dtype=bool))
     return table
 
 
-class _Memo:
-    """Evaluate each distinct condition once per table: many rules share conditions."""
+# --- Kleene logic on packed bits ----------------------------------------------------------
+#
+# A boolean column is two bit planes packed eight rows to a byte (values, known), so each
+# Kleene operation touches 1/8 of the memory a boolean array would: a million rows are
+# 125 kB, which stays in cache. Numbers stay float arrays (with a packed known plane);
+# strings (only ever literals or ternaries of literals) stay scalars or object arrays.
 
-    def __init__(self, table: dict[str, Column], size: int) -> None:
-        self.table, self.size = table, size
-        self.done: dict[str, Column] = {}
-
-    def __call__(self, text: str) -> Column:
-        if text not in self.done:
-            self.done[text] = expression(text).columns(self.table, self.size)
-        return self.done[text]
-
-
-def _any(clauses: Iterable[Any], memo: _Memo) -> Column:
-    size = memo.size
-    values = np.zeros(size, dtype=bool)
-    known = np.ones(size, dtype=bool)
-    for clause in clauses:
-        cv, ck = memo(clause.when)
-        cv = cv.astype(bool)
-        # Kleene OR, folded clause by clause.
-        true = (values & known) | (cv & ck)
-        false = (~values & known) & (~cv & ck)
-        values, known = true, true | false
-    return values, known
+Bits = npt.NDArray[np.uint8]
+_ALL = np.uint8(0xFF)
+_NONE = np.uint8(0)
 
 
-def _and(a: Column, b: Column) -> Column:
-    av, ak = a
-    bv, bk = b
-    av, bv = av.astype(bool), bv.astype(bool)
-    false = (ak & ~av) | (bk & ~bv)
-    true = ak & av & bk & bv
-    return true, true | false
+class _Value(NamedTuple):
+    """One evaluated node: ``kind`` is ``b`` (packed booleans), ``n`` (numbers) or ``o``
+    (strings); ``known`` is always a packed plane (or a scalar byte standing for all)."""
+
+    kind: str
+    values: Any
+    known: Any
 
 
-def close_world(df: pl.DataFrame, closed: Iterable[ClosedWorld]) -> pl.DataFrame:
-    """``df`` with the closed-world inferences applied to unset effects, row by row, as
-    :func:`normwatch.engine.facts.closed_effects` does for one incident."""
-    for inference in closed:
-        only = pl.lit(list(inference.only), dtype=pl.List(pl.Utf8))
-        mask = pl.col("operation").list.set_difference(only).list.len() == 0
-        df = df.with_columns([
-            pl.when(mask & pl.col(key).is_null()).then(pl.lit(value, dtype=df.schema[key]))
-            .otherwise(pl.col(key)).alias(key)
-            for key, value in inference.implied().items()
-        ])
-    return df
+class _Packed:
+    """Evaluates expressions over a table of facts held as packed bit planes.
+
+    Gives the same answers as :meth:`normwatch.engine.cel.Expression.columns` (the tests
+    compare them), and each distinct condition is evaluated once per table: many rules
+    share conditions."""
+
+    def __init__(self, table: Mapping[str, Column], size: int) -> None:
+        self.size = size
+        self.facts: dict[str, _Value] = {name: self.pack(column) for name, column in table.items()}
+        self.done: dict[str, tuple[Bits, Bits]] = {}
+
+    def pack(self, column: Column) -> _Value:
+        """A column of facts in packed form (booleans packed, numbers kept as floats)."""
+        values, known = column
+        planes = np.packbits(known)
+        if values.dtype == np.bool_:
+            return _Value("b", np.packbits(values), planes)
+        return _Value("n", values, planes)
+
+    def unpack(self, plane: Any) -> npt.NDArray[np.bool_]:
+        """A packed plane (or a scalar byte) as one boolean per row."""
+        full = np.broadcast_to(np.asarray(plane, dtype=np.uint8), ((self.size + 7) // 8,))
+        return np.unpackbits(full, count=self.size).view(np.bool_)
+
+    def bits(self, values: Any) -> Any:
+        """Booleans (an array, or a scalar for every row) as a packed plane."""
+        if np.ndim(values) == 0:
+            return _ALL if bool(values) else _NONE
+        return np.packbits(np.asarray(values, dtype=bool))
+
+    def __call__(self, text: str) -> tuple[Bits, Bits]:
+        """Values and known planes of the condition ``text`` (cached)."""
+        found = self.done.get(text)
+        if found is None:
+            value = self.boolean(self.node(expression(text).ast))
+            found = self.done[text] = (value.values, value.known)
+        return found
+
+    def add(self, name: str, planes: tuple[Any, Any]) -> None:
+        """Make a computed boolean fact (a derived fact, the red line) readable by name."""
+        self.facts[name] = _Value("b", *planes)
+
+    def boolean(self, item: _Value) -> _Value:
+        if item.kind == "b":
+            return item
+        return _Value("b", self.bits(np.asarray(item.values).astype(bool)), item.known)
+
+    def number(self, item: _Value) -> _Value:
+        if item.kind == "b":
+            if np.ndim(item.values) == 0:
+                return _Value("n", float(item.values == _ALL), item.known)
+            return _Value("n", self.unpack(item.values).astype(np.float64), item.known)
+        return item
+
+    def node(self, node: Any) -> _Value:  # noqa: C901 - one branch per node kind
+        kind = node[0]
+        if kind == "lit":
+            value = node[1]
+            if isinstance(value, bool):
+                return _Value("b", _ALL if value else _NONE, _ALL)
+            return _Value("o" if isinstance(value, str) else "n", value, _ALL)
+        if kind == "ident":
+            if node[1] not in self.facts:
+                raise KeyError(f"unknown fact {node[1]!r}")
+            return self.facts[node[1]]
+        if kind == "not":
+            item = self.boolean(self.node(node[1]))
+            return _Value("b", ~item.values, item.known)
+        if kind == "neg":
+            item = self.number(self.node(node[1]))
+            return _Value("n", -np.asarray(item.values), item.known)
+        if kind in ("and", "or"):
+            left, right = self.boolean(self.node(node[1])), self.boolean(self.node(node[2]))
+            lt, rt = left.values & left.known, right.values & right.known
+            lf, rf = ~left.values & left.known, ~right.values & right.known
+            true, false = (lt & rt, lf | rf) if kind == "and" else (lt | rt, lf & rf)
+            return _Value("b", true, true | false)
+        if kind == "cond":
+            return self.cond(node)
+        return self.binary(node)
+
+    def cond(self, node: Any) -> _Value:
+        test = self.boolean(self.node(node[1]))
+        a, b = self.node(node[2]), self.node(node[3])
+        tv, tk = test.values, test.known
+        if a.kind == "b" and b.kind == "b":
+            values = (tv & a.values) | (~tv & b.values)
+            same = a.known & b.known & ~(a.values ^ b.values)
+        else:
+            if "o" not in (a.kind, b.kind):
+                a, b = self.number(a), self.number(b)
+            pick = self.unpack(tv)
+            values = np.where(pick, a.values, b.values)
+            same = a.known & b.known & self.bits(np.asarray(a.values) == np.asarray(b.values))
+        known = (tk & ((tv & a.known) | (~tv & b.known))) | (~tk & same)
+        return _Value("o" if "o" in (a.kind, b.kind) else a.kind, values, known)
+
+    def binary(self, node: Any) -> _Value:
+        kind, op = node[0], node[1]
+        left, right = self.node(node[2]), self.node(node[3])
+        known = left.known & right.known
+        if kind == "cmp" and left.kind == "b" and right.kind == "b":
+            lv, rv = left.values, right.values
+            # False < True, as NumPy orders booleans.
+            values = {
+                "==": ~(lv ^ rv), "!=": lv ^ rv, "<": ~lv & rv, "<=": ~lv | rv,
+                ">": lv & ~rv, ">=": lv | ~rv,
+            }[op]
+            return _Value("b", values, known)
+        if "o" not in (left.kind, right.kind):
+            left, right = self.number(left), self.number(right)
+        lv, rv = left.values, right.values
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if kind == "cmp":
+                compare: dict[str, Callable[[Any, Any], Any]] = {
+                    "==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
+                    ">": np.greater, ">=": np.greater_equal,
+                }
+                return _Value("b", self.bits(compare[op](lv, rv)), known)
+            if op == "/":
+                result = np.where(np.asarray(rv) != 0, lv / np.where(np.asarray(rv) == 0, 1, rv), np.inf)
+            else:
+                result = {"+": np.add, "-": np.subtract, "*": np.multiply}[op](lv, rv)
+        return _Value("n", result, known)
+
+    def any(self, clauses: Iterable[Any]) -> tuple[Bits, Bits]:
+        """Kleene OR of clauses (false when there are none)."""
+        true: Any = _NONE
+        false: Any = _ALL
+        for clause in clauses:
+            values, known = self(clause.when)
+            true = true | (values & known)
+            false = false & (~values & known)
+        return true, true | false
+
+
+def _and(a: tuple[Any, Any], b: tuple[Any, Any]) -> tuple[Any, Any]:
+    """Kleene AND of two packed (values, known) pairs."""
+    (av, ak), (bv, bk) = a, b
+    true = av & ak & bv & bk
+    return true, true | (ak & ~av) | (bk & ~bv)
 
 
 def assess_table(
@@ -263,47 +503,56 @@ def assess_table(
     ``tolerated_espionage``, ``state_confidence`` and ``law_<question>``.
     """
     size = df.height
-    table = base_columns(close_world(df, rules.closed_world))
+    facts = _Packed(base_columns(df, rules.closed_world), size)
     for item in rules.derived:
-        table[item.name] = expression(item.when).columns(table, size)
-    memo = _Memo(table, size)
-    line_v, line_k = _any(rules.red_line, memo)
+        facts.add(item.name, facts(item.when))
+    line_v, line_k = facts.any(rules.red_line)
     line = line_v & line_k
-    table["red_line"] = _known(line)
-    tolerated_v, tolerated_k = memo(rules.tolerated.when)
+    facts.add("red_line", (line, _ALL))
+    tolerated_v, tolerated_k = facts(rules.tolerated.when)
     out: dict[str, Any] = {
         "id": df["id"],
-        "state_confidence": table["state_confidence"][0].astype(int),
-        "red_line": line,
-        "tolerated_espionage": tolerated_v.astype(bool) & tolerated_k,
+        "state_confidence": facts.facts["state_confidence"].values.astype(int),
+        "red_line": facts.unpack(line),
+        "tolerated_espionage": facts.unpack(tolerated_v & tolerated_k),
     }
-    labels = pl.Series(VERDICTS, dtype=pl.Enum(VERDICTS))
+    # Each answer is a code 0-3 (its index in VERDICTS or ANSWERS), built as two bit
+    # planes (high and low bit) and unpacked once.
+    planes: dict[str, tuple[Any, Any]] = {}
     for norm_id in norm_ids:
         rule = rules.norms.get(norm_id)
         if rule is None:
-            out[norm_id] = labels.gather(np.ones(size, dtype=np.uint32))
+            planes[norm_id] = (_NONE, _ALL)
             continue
         default = rules.responsibility[addresses[norm_id]]
-        engaged = _any(rule.engaged, memo)
-        breach = _and(engaged, memo(rule.breach or default.breach))
-        possible = _and(engaged, memo(rule.possible or default.possible))
-        code = np.ones(size, dtype=np.uint32)
-        code[engaged[1] & ~engaged[0]] = 0
-        code[possible[1] & possible[0]] = 2
-        code[breach[1] & breach[0]] = 3
-        out[norm_id] = labels.gather(code)
-    answers = pl.Series(ANSWERS, dtype=pl.Enum(ANSWERS))
+        engaged = facts.any(rule.engaged)
+        breach_v, breach_k = _and(engaged, facts(rule.breach or default.breach))
+        possible_v, possible_k = _and(engaged, facts(rule.possible or default.possible))
+        breach, possible = breach_v & breach_k, possible_v & possible_k
+        not_engaged = engaged[1] & ~engaged[0]
+        planes[norm_id] = (breach | possible, breach | (~possible & ~not_engaged))
+    verdicts = set(planes)
     for q in rules.law:
-        yes = _any(q.yes_when, memo)
-        no = _any(q.no_when, memo)
-        possible = _any(q.possible_when, memo)
-        code = np.ones(size, dtype=np.uint32)
-        code[yes[1] & ~yes[0] & possible[1] & ~possible[0]] = 0
-        code[possible[1] & possible[0]] = 2
-        code[no[1] & no[0]] = 0
-        code[yes[1] & yes[0]] = 3
-        out[f"law_{q.id}"] = answers.gather(code)
-    return pl.DataFrame(out)
+        yes_v, yes_k = facts.any(q.yes_when)
+        no_v, no_k = facts.any(q.no_when)
+        possible_v, possible_k = facts.any(q.possible_when)
+        yes, settled_no, possible = yes_v & yes_k, no_v & no_k, possible_v & possible_k
+        neither = yes_k & ~yes_v & possible_k & ~possible_v
+        planes[f"law_{q.id}"] = (yes | (~settled_no & possible),
+                                 yes | (~settled_no & ~possible & ~neither))
+    codes = {
+        name: (facts.unpack(high).view(np.uint8) << 1) | facts.unpack(low).view(np.uint8)
+        for name, (high, low) in planes.items()
+    }
+    # Codes become labels in one select: polars gathers the columns in parallel, and
+    # one Series.gather per column costs several times more.
+    labels = pl.lit(pl.Series(VERDICTS, dtype=pl.Enum(VERDICTS)))
+    answers = pl.lit(pl.Series(ANSWERS, dtype=pl.Enum(ANSWERS)))
+    named = pl.DataFrame(codes).select(
+        (labels if name in verdicts else answers).gather(pl.col(name)).alias(name)
+        for name in codes
+    )
+    return pl.DataFrame(out).hstack(named)
 
 
 def addresses_of(kb: Any) -> dict[str, str]:
