@@ -33,6 +33,7 @@ else
 fi
 
 # The main job: web UI, REST and TAXII API over the embedded store built from the
-# knowledge base, in NORMWATCH_WORKERS processes (default 2). Extra arguments go to
+# knowledge base, in NORMWATCH_WORKERS processes (default 2), each with a response cache of
+# NORMWATCH_RESPONSE_CACHE MiB (default 64; 0 turns it off). Extra arguments go to
 # `normwatch serve` (e.g. --port 8080).
 exec .venv/bin/normwatch serve --workers "${NORMWATCH_WORKERS:-2}" "$@"

@@ -100,3 +100,21 @@ def test_bad_incident_files_get_one_line_and_exit_2(tmp_path: Path):
             assert not out.exists()
     both = runner.invoke(app, ["brief", "notpetya-2017", "--file", str(junk)])
     assert both.exit_code == 2
+
+
+def test_a_draft_brief_as_pdf(tmp_path: Path):
+    path = write_draft(tmp_path)
+    pdf = tmp_path / "brief.pdf"
+    result = runner.invoke(app, ["brief", "--file", str(path), "--format", "pdf", "--out", str(pdf)])
+    assert result.exit_code == 0, result.output
+    assert pdf.read_bytes().startswith(b"%PDF-")
+
+
+def test_the_brief_lists_each_claim_with_its_own_sources(tmp_path: Path):
+    path = write_draft(tmp_path, responses=[{"by": "DEU", "kind": "demarche", "date": "2026-11-29",
+                                             "sources": ["https://example.org/demarche"]}])
+    md = runner.invoke(app, ["brief", "--file", str(path)]).output
+    claims = md.split("## The claims, each with its sources", 1)[1].split("\n## ", 1)[0]
+    assert "**Germany**: government attribution to Russian Federation on 2026-11-28, high confidence" in claims
+    assert "(https://example.org/statement)" in claims
+    assert "demarche on 2026-11-29" in claims and "(https://example.org/demarche)" in claims

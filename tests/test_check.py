@@ -116,3 +116,15 @@ def test_check_refuses_a_claim_without_its_own_sources(mini_kb):
 def test_every_shipped_claim_has_its_own_sources(kb):
     claims = [c for i in kb.incidents for c in (*i.attributions, *i.responses)]
     assert claims and all(c.sources for c in claims)
+
+
+def test_a_remembered_check_still_reports_every_problem(tmp_path, monkeypatch):
+    from normwatch.knowledge.check import check_remembered
+
+    monkeypatch.setenv("NORMWATCH_CACHE", str(tmp_path / "cache"))
+    broken = load(extra=[BROKEN / "future-date.yaml"])
+    first, second = check_remembered(broken), check_remembered(broken)
+    assert first and first == second == check(broken)
+    clean = load()
+    assert check_remembered(clean) == [] == check_remembered(clean)
+    assert any(p.name.startswith("check-") for p in (tmp_path / "cache").iterdir())

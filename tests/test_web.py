@@ -20,7 +20,9 @@ from markupsafe import escape  # noqa: E402
 from normwatch.analysis.catalog import Catalog, IncidentFilter  # noqa: E402
 from normwatch.analysis.whatif import DraftRule, whatif  # noqa: E402
 from normwatch.engine.responsibility import responsible_states  # noqa: E402
+from normwatch.engine.results import split_rules  # noqa: E402
 from normwatch.engine.rules import shipped_rules  # noqa: E402
+from normwatch.publish.brief import Names  # noqa: E402
 from normwatch.service.app import create_app  # noqa: E402
 
 
@@ -226,12 +228,20 @@ def test_bad_filters_give_a_friendly_400(client, query):
 # --- incident page ----------------------------------------------------------------------------
 
 
+def shown_apart(reason: str, html: str) -> None:
+    """A reason's words are on the page, and its rule expression behind a disclosure."""
+    words, rules = split_rules(reason)
+    assert esc(words) in html
+    for rule in rules:
+        assert f"<summary>rule</summary><code>{esc(rule)}" in html
+
+
 def test_incident_page_shows_the_assessment(client, catalog):
     a = catalog.assessment("notpetya-2017")
     html = client.get("/incidents/notpetya-2017").text
     assert "<h1>NotPetya</h1>" in html
     for reason in a["red_line_reasons"]:
-        assert esc(reason) in html
+        shown_apart(reason, html)
     for n in a["norms"]:
         assert f'href="/norms/{n["id"]}"' in html
         if n["verdict"] != "not-engaged":
@@ -240,11 +250,11 @@ def test_incident_page_shows_the_assessment(client, catalog):
         assert question.replace("_", " ") in html
         assert f'badge law-{answer}' in html
         for reason in a["law_reasons"][question]:
-            assert esc(reason) in html
+            shown_apart(reason, html)
     for c in a["commitments_breached"]:
         assert f'broke <a href="/norms/{c["norm"]}">' in html
     for o in a["response_options"]:
-        assert o["id"].replace("-", " ") in html
+        assert Names(catalog.kb).option(o["id"], o["kind"])[0] in html
     assert f'{a["intensity"]}</strong> / 10' in html
     for url in catalog.incident("notpetya-2017").sources:
         assert f'<a href="{url}"' in html
@@ -292,8 +302,10 @@ def test_state_page(client, catalog, kb):
     assert data["scorecard"]["incidents_attributed"] == len(attributed)
     assert all(c["state"] == "RUS" for c in data["scorecard"]["commitments_broken"])
     assert data["scorecard"]["commitments_broken"]
-    suffered = [i.id for i in catalog.incidents_by_start if "RUS" in {t.country for t in i.targets}]
-    assert [i["id"] for i in data["suffered"]] == suffered
+    # incidents RUS is itself held responsible for are listed apart, not as suffered
+    targeted = [i.id for i in catalog.incidents_by_start if "RUS" in {t.country for t in i.targets}]
+    assert [i["id"] for i in data["suffered"]] == [i for i in targeted if i not in attributed]
+    assert [i["id"] for i in data["also_hit_own"]] == [i for i in targeted if i in attributed]
     assert {c["instrument"] for c in data["commitments"]} == {c.instrument for c in kb.commitments_of("RUS")}
     html = client.get("/states/RUS").text
     assert "Russian Federation" in html and "Memberships" in html and "Commitments broken" in html

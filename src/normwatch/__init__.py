@@ -23,6 +23,7 @@ from normwatch._version import __version__
 if TYPE_CHECKING:
     from normwatch.analysis.analytics import scorecard
     from normwatch.analysis.brief import brief
+    from normwatch.analysis.rankings import rankings
     from normwatch.analysis.results import Brief, WhatIfResult
     from normwatch.analysis.whatif import DraftRule, whatif
     from normwatch.engine.assessment import assess, assess_many
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from normwatch.errors import Conflict, InputError, NormwatchError, NotFound, Problem
     from normwatch.evidence.answer import RouteAnswer
     from normwatch.evidence.router import route
+    from normwatch.interchange.fromtext import TextDraft, draft_from_text
     from normwatch.knowledge.check import check
     from normwatch.knowledge.commitments import CommitmentStatus, commitment_status, committed
     from normwatch.knowledge.load import KnowledgeBase, load_kb
@@ -55,12 +57,13 @@ _WHERE = {
     "load_rules": "normwatch.engine.rules", "RuleSet": "normwatch.engine.rules",
     "assess": "normwatch.engine.assessment", "assess_many": "normwatch.engine.assessment",
     "Assessment": "normwatch.engine.results", "AssessmentDocument": "normwatch.engine.results",
-    "RouteAnswer": "normwatch.evidence.answer", 
+    "RouteAnswer": "normwatch.evidence.answer",
     "route": "normwatch.evidence.router",
     "brief": "normwatch.analysis.brief", "Brief": "normwatch.analysis.results",
     "WhatIfResult": "normwatch.analysis.results",
     "whatif": "normwatch.analysis.whatif", "DraftRule": "normwatch.analysis.whatif",
-    "scorecard": "normwatch.analysis.analytics",
+    "scorecard": "normwatch.analysis.analytics", "rankings": "normwatch.analysis.rankings",
+    "draft_from_text": "normwatch.interchange.fromtext", "TextDraft": "normwatch.interchange.fromtext",
     **{name: "normwatch.knowledge.models" for name in (
         "Commitment", "Framework", "Incident", "Instrument", "Membership", "Norm", "Organisation",
         "State", "StateBody", "ThreatActor")},
@@ -75,7 +78,7 @@ __all__ = [
     "Membership", "Norm", "NormwatchError", "NotFound", "Organisation", "Problem",
     "RuleSet", "State", "StateBody", "ThreatActor", "assess",
     "brief", "check", "commitment_status", "committed", "load_kb", "load_rules", "route",
-    "scorecard", "whatif", "__version__",
+    "scorecard", "rankings", "draft_from_text", "TextDraft", "whatif", "__version__",
 ]
 
 

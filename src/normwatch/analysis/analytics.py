@@ -82,6 +82,16 @@ def incident_day(incident: Incident) -> dt.date:
     return earliest(incident.start)
 
 
+def suffering_states(incident: Incident, responsible: Iterable[str] | None = None) -> frozenset[str]:
+    """The states that suffered ``incident``: the countries of its targets, less every state
+    held responsible for it at any confidence (NotPetya hit Rosneft, yet Russia, held
+    responsible, did not suffer it). The one definition of "suffered" that the scorecard,
+    the state list and the state page share. ``responsible``: the states held responsible,
+    when the caller already has them (default: :func:`responsible_states`)."""
+    held = set(responsible) if responsible is not None else {r.state for r in responsible_states(incident)}
+    return frozenset({t.country for t in incident.targets} - held)
+
+
 def _day(on: str | dt.date | None) -> dt.date:
     return to_date(on) if on is not None else dt.date.today()
 
@@ -484,7 +494,9 @@ def scorecard(
     attributed to it, any confidence), ``norms`` (per norm: breach verdicts in incidents
     attributed to it, split into breaches of its own commitments and others),
     ``commitments_broken`` (one row per incident, norm and instrument through which the state
-    had committed to the norm it breached), ``suffered`` (incidents where it is a target),
+    had committed to the norm it breached), ``suffered`` (incidents where it is a target and
+    not held responsible), ``also_hit_own`` (incidents it is held responsible for, at any
+    confidence, that also hit targets in its own country: NotPetya hit Rosneft),
     ``responses_made`` (by the state, or by an organisation it belonged to on the day) and
     ``responses_received`` (responses to incidents attributed to it).
     """
@@ -509,7 +521,11 @@ def scorecard(
          "member_on_date": member_on(m, day)}
         for o in kb.organisations for m in o.members if m.state == code
     ]
-    attributed, norm_rows, suffered, made, received, broken = [], [], [], [], [], []
+    attributed, norm_rows, made, received, broken = [], [], [], [], []
+    # Incidents the state is held responsible for that also hit targets in its own country
+    # (NotPetya hit Rosneft too) are shown apart, never as incidents it suffered.
+    suffered: list[dict[str, Any]] = []
+    also_hit_own: list[dict[str, Any]] = []
     codes = _org_codes(kb)
     for i in kb.incidents:
         a = docs[i.id]
@@ -533,7 +549,8 @@ def scorecard(
                 if r.by != code:
                     received.append({"incident": i.id, "by": r.by, "kind": r.kind, "date": r.date})
         if code in {t.country for t in i.targets}:
-            suffered.append({
+            victims = suffering_states(i, [r["state"] for r in a["responsible"]])
+            (suffered if code in victims else also_hit_own).append({
                 "incident": i.id, "name": i.name, "start": i.start,
                 "responsible": [f"{r['state']} ({r['confidence']})" for r in a["responsible"]],
                 "red_line": bool(a["red_line"]),
@@ -556,6 +573,9 @@ def scorecard(
         "state": code, "name": country_name(code), "on": day,
         "commitments": len(commitments),
         "committed_on_date": sum(1 for c in commitments if c["committed_on_date"]),
+        # The instrument's own `binding` field tells treaties from political commitments.
+        "binding_on_date": sum(1 for c in commitments if c["committed_on_date"] and c["binding"]),
+        "political_on_date": sum(1 for c in commitments if c["committed_on_date"] and not c["binding"]),
         "attributed": len(attributed),
         "attributed_high": conf["high"], "attributed_medium": conf["medium"], "attributed_low": conf["low"],
         "red_line_attributed": sum(1 for row in attributed if row["red_line"]),
@@ -564,6 +584,7 @@ def scorecard(
         "other_breaches": sum(1 for row in norm_rows if not row["own"]),
         "norms_breached": len({row["norm"] for row in norm_rows}),
         "suffered": len(suffered),
+        "also_hit_own": len(also_hit_own),
         "responses_made": len(made),
         "responses_received": len(received),
     }
@@ -589,10 +610,8 @@ def scorecard(
         "commitments_broken": pl.DataFrame(broken, schema={
             "incident": pl.Utf8, "start": pl.Utf8, "norm": pl.Utf8, "instrument": pl.Utf8,
         }),
-        "suffered": pl.DataFrame(suffered, schema={
-            "incident": pl.Utf8, "name": pl.Utf8, "start": pl.Utf8, "responsible": pl.List(pl.Utf8),
-            "red_line": pl.Boolean, "sectors": pl.List(pl.Utf8),
-        }),
+        "suffered": pl.DataFrame(suffered, schema=_SUFFERED_SCHEMA),
+        "also_hit_own": pl.DataFrame(also_hit_own, schema=_SUFFERED_SCHEMA),
         "responses_made": pl.DataFrame(made, schema={
             "incident": pl.Utf8, "kind": pl.Utf8, "date": pl.Utf8, "via": pl.Utf8,
             "against": pl.List(pl.Utf8),
@@ -601,6 +620,12 @@ def scorecard(
             "incident": pl.Utf8, "by": pl.Utf8, "kind": pl.Utf8, "date": pl.Utf8,
         }),
     }
+
+
+_SUFFERED_SCHEMA: dict[str, Any] = {
+    "incident": pl.Utf8, "name": pl.Utf8, "start": pl.Utf8, "responsible": pl.List(pl.Utf8),
+    "red_line": pl.Boolean, "sectors": pl.List(pl.Utf8),
+}
 
 
 def _norm_counts(rows: list[dict[str, Any]]) -> pl.DataFrame:
@@ -860,6 +885,6 @@ __all__ = [
     "Bloc", "DEFAULT_BLOCS", "UnknownBloc", "assessments", "attribution_delays", "bloc_comparison",
     "bloc_members", "blocs", "breach_table", "cohesion", "committed_states", "delay_summary",
     "incident_table", "kb_as_of", "norm_record", "parse_bloc", "per_year", "red_line_share",
-    "responsibility_table", "responsible_states", "scorecard", "trends", "victim_edges",
+    "responsibility_table", "responsible_states", "scorecard", "suffering_states", "trends", "victim_edges",
     "vote_blocs", "vote_overlap",
 ]

@@ -144,11 +144,17 @@ class Catalog:
     def state_table(self) -> list[dict[str, Any]]:
         """One row per state of the knowledge base (UN members and observers, the count
         ``check`` reports), then any other territory that incidents name (Taiwan, say),
-        marked ``recorded_state: False``: incidents attributed to it and suffered by it,
+        marked ``recorded_state: False``: incidents attributed to it and suffered by it
+        (the scorecard's definition, :func:`normwatch.analysis.analytics.suffering_states`),
         and its commitments."""
-        attributed: Counter[str] = Counter(
-            r.state for i in self.kb.incidents for r in responsible_states(i))
-        suffered: Counter[str] = Counter(c for i in self.kb.incidents for c in {t.country for t in i.targets})
+        # imported here: the analytics module brings polars, which the rest of the catalogue
+        # does not need
+        from normwatch.analysis.analytics import suffering_states
+
+        held = {i.id: [r.state for r in responsible_states(i)] for i in self.kb.incidents}
+        attributed: Counter[str] = Counter(s for i in self.kb.incidents for s in held[i.id])
+        suffered: Counter[str] = Counter(
+            c for i in self.kb.incidents for c in suffering_states(i, held[i.id]))
         committed: Counter[str] = Counter(c.state for c in self.kb.commitments if c.state)
         recorded = {s.iso3 for s in self.kb.states}
         others = (set(attributed) | set(suffered)) - recorded

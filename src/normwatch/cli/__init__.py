@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from normwatch.cli import analytics, engine, interchange, knowledge, route, service  # noqa: F401
+from normwatch.cli import analytics, drafting, engine, interchange, knowledge, route, service  # noqa: F401
 from normwatch.cli.common import _print_error, app
 from normwatch.errors import InputError, NormwatchError
 

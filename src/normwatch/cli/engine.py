@@ -11,6 +11,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from normwatch.cli.common import (
+    Col,
+    FormatOption,
     JsonOption,
     KbOption,
     RulesOption,
@@ -20,7 +22,9 @@ from normwatch.cli.common import (
     date_option,
     emit_json,
     fail,
+    list_format,
     out,
+    print_listing,
 )
 from normwatch.errors import InputError, NotFound
 
@@ -146,11 +150,13 @@ def rules(
     rules_dir: RulesOption = None,
     facts: Annotated[bool, typer.Option("--facts", help="List the facts rules can use.")] = False,
     json_out: JsonOption = False,
+    fmt: FormatOption = None,
 ) -> None:
     """List the rules (one per norm) or the facts they are written in."""
     from normwatch.engine.facts import BASE_FACTS
     from normwatch.engine.rules import INJECTED_MEANINGS
 
+    shape = list_format(fmt, json_out)
     ruleset = checked_rules(rules_dir)
     if facts:
         rows: list[dict[str, Any]] = [
@@ -161,18 +167,20 @@ def rules(
         # computed by the engine itself, between rule families: usable in responses.yaml
         rows += [{"fact": name, "type": "bool", "meaning": meaning, "derived": True, "when": "(engine)"}
                  for name, meaning in INJECTED_MEANINGS.items()]
-        if json_out:
-            emit_json(rows)
-            return
-        table = Table(title=f"Facts (rules {ruleset.version})")
-        for column in ("fact", "type", "meaning"):
-            table.add_column(column)
         for row in rows:
-            table.add_row(row["fact"], row["type"] + (" (derived)" if row["derived"] else ""), row["meaning"])
-        out.print(table)
+            row["kind"] = row["type"] + (" (derived)" if row["derived"] else "")
+        print_listing(
+            rows, [Col("fact", keep=True), Col("kind", "type", drop=1), Col("meaning")], shape,
+            title=f"Facts (rules {ruleset.version})", data=[{k: v for k, v in r.items() if k != "kind"} for r in rows],
+            csv_columns=("fact", "type", "derived", "meaning", "when"),
+        )
         return
     items = [r.model_dump() for r in ruleset.norms.values()]
-    if json_out:
+    if shape == "csv":
+        print_listing([{"norm": r.norm, "engaged_when": " OR ".join(c.when.strip() for c in r.engaged)}
+                       for r in ruleset.norms.values()], [Col("norm"), Col("engaged_when")], shape)
+        return
+    if shape == "json":
         emit_json({
             "rules_version": ruleset.version, "norms": items,
             "law": [q.model_dump() for q in ruleset.law],
@@ -180,19 +188,17 @@ def rules(
             "views": [v.model_dump() for v in ruleset.views],
         })
         return
-    table = Table(title=f"Rules {ruleset.version}")
-    table.add_column("norm")
-    table.add_column("engaged when")
-    for rule in ruleset.norms.values():
-        table.add_row(rule.norm, escape(" OR ".join(c.when.strip() for c in rule.engaged)))
-    out.print(table)
-    law = Table(title="International-law questions (law.yaml)")
-    law.add_column("question")
-    law.add_column("rule")
-    law.add_column("yes when")
-    for q in ruleset.law:
-        law.add_row(q.id, escape(q.rule), escape(" OR ".join(c.when.strip() for c in q.yes_when)))
-    out.print(law)
+    print_listing(
+        [{"norm": r.norm, "engaged_when": " OR ".join(c.when.strip() for c in r.engaged)}
+         for r in ruleset.norms.values()],
+        [Col("norm", keep=True), Col("engaged_when", "engaged when")], shape, title=f"Rules {ruleset.version}",
+    )
+    print_listing(
+        [{"question": q.id, "rule": q.rule, "yes_when": " OR ".join(c.when.strip() for c in q.yes_when)}
+         for q in ruleset.law],
+        [Col("question", keep=True), Col("rule", drop=1), Col("yes_when", "yes when")], shape,
+        title="International-law questions (law.yaml)",
+    )
     for inference in ruleset.closed_world:
         implied = ", ".join(f"{k}={v}" for k, v in inference.implied().items())
         out.print(f"closed world: only {', '.join(inference.only)} -> {implied}", highlight=False)
@@ -228,9 +234,10 @@ def brief(
         typer.Option("--file", help="Incident file or folder (Contract 1: YAML, JSON, JSON lines), such as a "
                      "draft from `normwatch draft --from-text`; repeatable."),
     ] = None,
-    format_: Annotated[str, typer.Option("--format", help="md, html or json.")] = "md",
+    format_: Annotated[str, typer.Option("--format", help="md, html, pdf or json.")] = "md",
     out_path: Annotated[Path | None, typer.Option(
-        "--out", help="Write to this file; with several incidents, a folder that gets one brief per incident.")] = None,
+        "--out", help="Write to this file (pdf: brief-ID.pdf by default); with several incidents, "
+        "a folder that gets one brief per incident.")] = None,
     on: Annotated[str | None, typer.Option(help="Date for open channels, YYYY-MM-DD (default today).")] = None,
     rules_dir: RulesOption = None,
     kb: KbOption = None,
@@ -244,8 +251,8 @@ def brief(
     from normwatch.publish.brief import brief_document
     from normwatch.publish.document import to_html, to_markdown
 
-    if format_ not in ("md", "html", "json"):
-        fail(f"unknown format {format_!r}: use md, html or json")
+    if format_ not in ("md", "html", "pdf", "json"):
+        fail(f"unknown format {format_!r}: use md, html, pdf or json")
     if (incident_id is None) == (not file):
         fail("give one catalogue incident id or --file PATH (one of the two)")
     base = checked_kb(kb)
@@ -263,14 +270,20 @@ def brief(
         if not chosen:
             fail(f"no incident in {', '.join(str(p) for p in file or [])}")
     several = len(chosen) > 1
-    if several and format_ == "html" and out_path is None:
-        fail(f"{len(chosen)} incidents make {len(chosen)} html briefs: give --out FOLDER")
+    if several and format_ in ("html", "pdf") and out_path is None:
+        fail(f"{len(chosen)} incidents make {len(chosen)} {format_} briefs: give --out FOLDER")
+    if format_ == "pdf" and out_path is None:
+        out_path = Path(f"brief-{chosen[0].id}.pdf")
 
-    def render(data: dict[str, Any]) -> str:
+    def render(data: dict[str, Any]) -> bytes:
         if format_ == "json":
-            return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+            return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
         doc = brief_document(data)
-        return to_markdown(doc) if format_ == "md" else to_html(doc)
+        if format_ == "pdf":
+            from normwatch.publish.report import render as render_document
+
+            return render_document(doc, "pdf")
+        return (to_markdown(doc) if format_ == "md" else to_html(doc)).encode()
 
     briefs = [make_brief(item, base, rules, when).model_dump(mode="json") for item in chosen]
     if several and out_path is not None:
@@ -278,17 +291,17 @@ def brief(
             fail(f"{out_path}: {len(chosen)} briefs need a folder, and this is a file")
         out_path.mkdir(parents=True, exist_ok=True)
         for item, data in zip(chosen, briefs, strict=True):
-            write_atomic(out_path / f"{item.id}.{format_}", render(data).encode())
+            write_atomic(out_path / f"{item.id}.{format_}", render(data))
         out.print(f"wrote {len(chosen)} briefs to {out_path}")
         return
     if format_ == "json":
-        text = json.dumps(briefs if several else briefs[0], indent=2, ensure_ascii=False) + "\n"
+        body = (json.dumps(briefs if several else briefs[0], indent=2, ensure_ascii=False) + "\n").encode()
     else:
-        text = "\n---\n\n".join(render(data) for data in briefs)
+        body = b"\n---\n\n".join(render(data) for data in briefs)
     if out_path is None:
-        out.file.write(text)
+        out.file.write(body.decode())
         return
-    write_atomic(out_path, text.encode())
+    write_atomic(out_path, body)
     out.print(f"wrote {out_path}")
 
 

@@ -2,7 +2,8 @@
 
 ``incidents`` and ``incident`` browse the catalogue; ``import`` reads files of any
 supported format, validates everything and writes all or nothing; ``export`` writes the
-catalogue as STIX 2.1, CSV, JSON, JSON lines or Parquet.
+catalogue as STIX 2.1, CSV, JSON, JSON lines or Parquet, one tidy table, the assessments,
+or a data release (docs/interchange.md).
 """
 
 from __future__ import annotations
@@ -16,7 +17,19 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from normwatch.cli.common import JsonOption, KbOption, app, emit_json, err, fail, out
+from normwatch.cli.common import (
+    Col,
+    FormatOption,
+    JsonOption,
+    KbOption,
+    app,
+    emit_json,
+    err,
+    fail,
+    list_format,
+    out,
+    print_listing,
+)
 from normwatch.errors import InputError
 from normwatch.files import replacing, write_atomic
 
@@ -53,6 +66,7 @@ def incidents(
     operation: Annotated[str | None, typer.Option(help="Only incidents of this operation type.")] = None,
     kb: KbOption = None,
     json_out: JsonOption = False,
+    fmt: FormatOption = None,
 ) -> None:
     """List the incidents of the catalogue, filtered by year, responsible state, victim, sector, operation."""
     # the catalogue's filter pulls in the assessment engine: load it only for this command
@@ -68,20 +82,22 @@ def incidents(
     victim_code = _country(victim, "--victim")
     where = IncidentFilter(year=year, responsible=responsible_code, victim=victim_code, sector=sector,
                            operation=operation)
+    shape = list_format(fmt, json_out)
     rows = [i for i in load_kb(kb).incidents if where.matches(i, red_line=False)]
     rows.sort(key=lambda i: (i.start, i.id))
-    if json_out:
-        emit_json([i.model_dump(mode="json", exclude_defaults=True) for i in rows])
-        return
-    table = Table(title=f"Incidents ({len(rows)})")
-    for column in ("id", "start", "operation", "responsible", "victims"):
-        table.add_column(column)
-    for i in rows:
-        responsible_states = sorted({f"{a.to} ({a.confidence})" for a in i.attributions})
-        victims = sorted({t.country for t in i.targets})
-        table.add_row(i.id, i.start, ", ".join(i.operation), ", ".join(responsible_states),
-                      ", ".join(victims))
-    out.print(table)
+    listed = [
+        {"id": i.id, "start": i.start, "name": i.name, "operation": list(i.operation),
+         "responsible": sorted({f"{a.to} ({a.confidence})" for a in i.attributions}),
+         "victims": sorted({t.country for t in i.targets})}
+        for i in rows
+    ]
+    print_listing(
+        listed,
+        [Col("id", keep=True), Col("start", keep=True), Col("name", drop=3), Col("operation", drop=2),
+         Col("responsible"), Col("victims", drop=1)],
+        shape, title=f"Incidents ({len(rows)})",
+        data=[i.model_dump(mode="json", exclude_defaults=True) for i in rows] if shape == "json" else None,
+    )
 
 
 @app.command()
@@ -209,22 +225,40 @@ def import_(
 
 @app.command()
 def export(
-    fmt: Annotated[str, typer.Option("--format", help="stix|csv|json|jsonl|parquet|sqlite")],
-    out_path: Annotated[Path | None, typer.Option("--out", help="File to write (default: standard output).")] = None,
+    fmt: Annotated[str, typer.Option(
+        "--format", help="stix|csv|json|jsonl|parquet|sqlite|assessments-csv|assessments-parquet|release")],
+    out_path: Annotated[Path | None, typer.Option(
+        "--out", help="File to write (default: standard output); for release, a new or empty folder.")] = None,
+    table: Annotated[str | None, typer.Option(
+        "--table", help="With csv or parquet: one tidy table (incidents, targets, attributions, responses, "
+                        "sources, assessments, …; docs/interchange.md) instead of the packed incident rows.")] = None,
     kb: KbOption = None,
 ) -> None:
-    """Export the incident catalogue (STIX also carries groups, state bodies and states)."""
+    """Export the incident catalogue (STIX also carries groups, state bodies and states), one
+    tidy table, the assessments, or a whole data release with its codebook."""
     import sys
 
     from normwatch.interchange import incidents_io, stix, tabular
     from normwatch.knowledge.load import load_kb
 
-    formats = ("stix", "csv", "json", "jsonl", "parquet", "sqlite")
+    formats = ("stix", "csv", "json", "jsonl", "parquet", "sqlite", "assessments-csv", "assessments-parquet",
+               "release")
     if fmt not in formats:
         fail(_one_line(f"--format: {fmt!r} is not one of {', '.join(formats)}"))
-    if fmt in ("parquet", "sqlite") and out_path is None:
-        fail(f"--format {fmt} needs --out FILE")
+    if fmt.startswith("assessments-"):
+        # the same table as --format csv|parquet --table assessments (and /api/assessments?format=csv)
+        fmt, table = fmt.removeprefix("assessments-"), "assessments"
+    if table is not None:
+        if fmt not in ("csv", "parquet"):
+            fail(f"--table goes with --format csv or parquet, not {fmt}")
+        if table not in tabular.TABLES:
+            fail(_one_line(f"--table: {table!r} is not a table; one of {', '.join(tabular.TABLES)}"))
+    if fmt in ("parquet", "sqlite", "release") and out_path is None:
+        fail(f"--format {fmt} needs --out {'DIR' if fmt == 'release' else 'FILE'}")
     base = load_kb(kb)
+    if fmt == "release" or table is not None:
+        _export_tidy(fmt, table, out_path, base)
+        return
     if fmt == "sqlite":
         from normwatch.analysis.catalog import Catalog
         from normwatch.engine.rules import shipped_rules
@@ -262,3 +296,38 @@ def export(
         fail(_one_line(message))
     if out_path is not None:
         err.print(f"[green]ok[/]: {len(records)} incidents written to {escape(str(out_path))} ({fmt})")
+
+
+def _export_tidy(fmt: str, table: str | None, out_path: Path | None, base: Any) -> None:
+    """``export --format release``, or one tidy table as CSV or Parquet."""
+    import sys
+
+    from normwatch.engine.rules import shipped_rules
+    from normwatch.interchange import release, tabular
+
+    message = None
+    try:
+        if fmt == "release":
+            assert out_path is not None
+            manifest = release.write_release(out_path, base, shipped_rules())
+            err.print(f"[green]ok[/]: release of {manifest.incidents} incidents, {len(manifest.tables)} tables, "
+                      f"written to {escape(str(out_path))} (kb {manifest.kb_version}, rules {manifest.rules_version})")
+            return
+        assert table is not None
+        found = release.tidy_table(table, base, shipped_rules())
+        if fmt == "parquet":
+            assert out_path is not None
+            with replacing(out_path) as temp:
+                tabular.write_table_parquet(found, temp)
+        elif out_path is None:
+            sys.stdout.write(tabular.table_csv(found))
+        else:
+            write_atomic(out_path, tabular.table_csv(found).encode("utf-8"))
+    except InputError as exc:
+        message = str(exc)
+    except (OSError, ValueError) as exc:
+        message = f"export: {type(exc).__name__}: {exc}"
+    if message:
+        fail(_one_line(message))
+    if out_path is not None:
+        err.print(f"[green]ok[/]: {len(found.rows)} rows of table {table} written to {escape(str(out_path))} ({fmt})")

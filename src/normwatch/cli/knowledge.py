@@ -10,6 +10,8 @@ import typer
 from rich.table import Table
 
 from normwatch.cli.common import (
+    Col,
+    FormatOption,
     JsonOption,
     KbOption,
     app,
@@ -17,7 +19,9 @@ from normwatch.cli.common import (
     emit_json,
     err,
     fail,
+    list_format,
     out,
+    print_listing,
 )
 from normwatch.errors import NotFound
 
@@ -72,8 +76,10 @@ def norms(
     tag: Annotated[str | None, typer.Option(help="Only norms with this tag.")] = None,
     kb: KbOption = None,
     json_out: JsonOption = False,
+    fmt: FormatOption = None,
 ) -> None:
     """List the norms of every framework."""
+    shape = list_format(fmt, json_out)
     base = checked_kb(kb)
     rows = [
         n for n in base.norms.values()
@@ -82,15 +88,13 @@ def norms(
     ]
     if framework and not rows and framework not in {f.id for f in base.frameworks}:
         fail(f"unknown framework {framework!r}; known: {', '.join(f.id for f in base.frameworks)}")
-    if json_out:
-        emit_json([n.model_dump(mode="json", exclude_none=True) for n in rows])
-        return
-    table = Table(title="Norms", show_lines=False)
-    for column in ("id", "title", "paragraph", "tags"):
-        table.add_column(column)
-    for n in rows:
-        table.add_row(n.id, n.title, n.paragraph, ", ".join(n.tags))
-    out.print(table)
+    print_listing(
+        [{"id": n.id, "framework": base.framework_of[n.id].id, "title": n.title, "paragraph": n.paragraph,
+          "tags": list(n.tags)} for n in rows],
+        [Col("id", keep=True), Col("title"), Col("paragraph", drop=2), Col("tags", drop=1)],
+        shape, title="Norms", csv_columns=("id", "framework", "title", "paragraph", "tags"),
+        data=[n.model_dump(mode="json", exclude_none=True) for n in rows] if shape == "json" else None,
+    )
 
 
 @app.command()
@@ -200,10 +204,11 @@ def instrument(
 
 
 @app.command()
-def instruments(kb: KbOption = None, json_out: JsonOption = False) -> None:
+def instruments(kb: KbOption = None, json_out: JsonOption = False, fmt: FormatOption = None) -> None:
     """List the instruments and how many states are committed today."""
     from normwatch.analysis import browse
 
+    shape = list_format(fmt, json_out)
     base = checked_kb(kb)
     rows = []
     for item in base.instruments:
@@ -213,16 +218,14 @@ def instruments(kb: KbOption = None, json_out: JsonOption = False) -> None:
             "entry_into_force": item.entry_into_force,
             "states_committed": profile["counts"]["states_committed_on_date"],
         })
-    if json_out:
-        emit_json(rows)
-        return
-    table = Table(title="Instruments")
-    for column in ("id", "kind", "adopted", "in force", "states committed today"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(row["id"], row["kind"], row["adopted"], row["entry_into_force"] or "",
-                      str(row["states_committed"]))
-    out.print(table)
+    print_listing(
+        rows,
+        [Col("id", keep=True), Col("kind", drop=2), Col("adopted", keep=True),
+         Col("entry_into_force", "in force", keep=True), Col("states_committed", "states committed today"),
+         Col("name", drop=1)],
+        shape, title="Instruments",
+        csv_columns=("id", "name", "kind", "adopted", "entry_into_force", "states_committed"),
+    )
 
 
 @app.command()
@@ -260,23 +263,26 @@ def groups(
     ] = None,
     kb: KbOption = None,
     json_out: JsonOption = False,
+    fmt: FormatOption = None,
 ) -> None:
     """List threat-actor groups and the states they are linked to."""
+    shape = list_format(fmt, json_out)
     base = checked_kb(kb)
     rows = [
         g for g in base.groups
         if state_code is None or any(link.state == state_code.upper() for link in g.links)
     ]
-    if json_out:
-        emit_json([{**g.model_dump(mode="json", exclude_none=True), "sponsor": g.sponsor} for g in rows])
-        return
-    table = Table(title="Threat-actor groups")
-    for column in ("id", "name", "ATT&CK", "linked to", "aliases"):
-        table.add_column(column)
-    for g in rows:
-        linked = ", ".join(sorted({f"{lk.state} ({lk.confidence})" for lk in g.links}))
-        table.add_row(g.id, g.name, g.attack_id or "", linked, ", ".join(g.aliases[:4]))
-    out.print(table)
+    print_listing(
+        [{"id": g.id, "name": g.name, "attack_id": g.attack_id, "sponsor": g.sponsor,
+          "linked_to": sorted({f"{lk.state} ({lk.confidence})" for lk in g.links}), "aliases": list(g.aliases)}
+         for g in rows],
+        [Col("id", keep=True), Col("name", drop=1), Col("attack_id", "ATT&CK", keep=True, drop=3),
+         Col("linked_to", "linked to"), Col("aliases", drop=2, text=lambda a: ", ".join(a[:4]))],
+        shape, title="Threat-actor groups",
+        csv_columns=("id", "name", "attack_id", "sponsor", "linked_to", "aliases"),
+        data=[{**g.model_dump(mode="json", exclude_none=True), "sponsor": g.sponsor} for g in rows]
+        if shape == "json" else None,
+    )
 
 
 @app.command()

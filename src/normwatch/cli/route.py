@@ -10,9 +10,7 @@ from rich.markup import escape
 
 from normwatch.cli.common import JsonOption, KbOption, app, checked_kb, emit_json, fail, out
 from normwatch.errors import InputError
-from normwatch.evidence import router as routes
 from normwatch.files import write_atomic
-from normwatch.publish.request import DRAFT_FORMATS, render_request, request_document
 
 
 @app.command("route")
@@ -50,6 +48,10 @@ def route_command(
     json_out: JsonOption = False,
 ) -> None:
     """Who can ask whom for the data, and through which legal channel (Contract 4)."""
+    # here, not at the top: every other command would pay for the router's import
+    from normwatch.evidence import router as routes
+    from normwatch.publish.request import DRAFT_FORMATS, render_request, request_document
+
     try:
         routes.question(
             requesting, holder, data, provider_home, offender, urgent, on,

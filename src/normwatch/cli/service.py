@@ -7,9 +7,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from normwatch.cli.common import JsonOption, KbOption, app, checked_kb, emit_json, fail, out
+from normwatch.cli.common import (
+    Col,
+    FormatOption,
+    JsonOption,
+    KbOption,
+    app,
+    checked_kb,
+    emit_json,
+    fail,
+    list_format,
+    out,
+    print_listing,
+)
 
 if TYPE_CHECKING:
     from normwatch.service.store import Store
@@ -176,19 +187,17 @@ def token_create(
 
 
 @token_app.command("list")
-def token_list(database: DatabaseOption = None, json_out: JsonOption = False) -> None:
+def token_list(database: DatabaseOption = None, json_out: JsonOption = False, fmt: FormatOption = None) -> None:
     """List tokens (names, scopes, dates; never the secrets)."""
+    shape = list_format(fmt, json_out)
     store = _store(database)
     rows = store.list_tokens()
-    if json_out:
-        emit_json(rows)
-        return
-    table = Table(title="API tokens")
-    for column in ("key", "name", "scope", "created", "revoked"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(row["key"], row["name"], row["scope"], row["created_at"], row["revoked_at"] or "")
-    out.print(table)
+    print_listing(
+        rows,
+        [Col("key", keep=True), Col("name"), Col("scope"), Col("created_at", "created", keep=True, drop=1),
+         Col("revoked_at", "revoked", keep=True)],
+        shape, title="API tokens",
+    )
 
 
 @token_app.command("revoke")

@@ -33,14 +33,19 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any
 
 Fact = bool | int | float | str | None
-Column = tuple[npt.NDArray[Any], npt.NDArray[np.bool_]]
-"""A column of facts: values, and a mask that is True where the value is known."""
+# numpy is imported where columns are evaluated: assessing one incident never needs it, and
+# importing it is a large part of a command's start-up
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Column = tuple[npt.NDArray[Any], npt.NDArray[np.bool_]]
+    """A column of facts: values, and a mask that is True where the value is known."""
+else:
+    Column = tuple
 
 BIG = 1e15  # stands for "as large as can be" when an unknown number is tried
 
@@ -378,6 +383,8 @@ def _apply(kind: str, op: str, left: Any, right: Any) -> Any:
 
 
 def _vector(node: Node, table: Mapping[str, Column], size: int) -> Column:
+    import numpy as np
+
     kind = node[0]
     if kind == "lit":
         value = node[1]

@@ -137,3 +137,27 @@ class AssessmentDocument(_Result):
     kb_version: str
     rules_version: str
     assessments: list[Assessment]
+
+
+def split_rules(reason: str) -> tuple[str, list[str]]:
+    """A reason without its rule expressions (``[rule: …]``, brackets nested in them
+    included), and those expressions: the words are for people, the rules for a disclosure.
+
+    >>> split_rules("critical infrastructure was harmed [rule: ci_harmed] (Tallinn rule 4)")
+    ('critical infrastructure was harmed (Tallinn rule 4)', ['ci_harmed'])
+    """
+    words: list[str] = []
+    rules: list[str] = []
+    index = 0
+    while (found := reason.find("[rule:", index)) >= 0:
+        words.append(reason[index:found])
+        depth, cursor = 0, found
+        while cursor < len(reason):
+            depth += {"[": 1, "]": -1}.get(reason[cursor], 0)
+            if depth == 0:
+                break
+            cursor += 1
+        rules.append(reason[found + len("[rule:"):cursor].strip())
+        index = cursor + 1
+    words.append(reason[index:])
+    return " ".join("".join(words).split()), rules

@@ -81,7 +81,8 @@ class Contact(_Spec):
 
 Condition = Literal["organised_crime"]
 CONDITIONS: dict[str, str] = {
-    "organised_crime": "an organised criminal group is involved (give --organised-crime)",
+    "organised_crime": ("an organised criminal group is involved (the question's organised_crime: "
+                        "--organised-crime on the command line)"),
 }
 
 

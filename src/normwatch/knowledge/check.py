@@ -34,6 +34,23 @@ def check(kb: KnowledgeBase, today: dt.date | None = None) -> list[Problem]:
     return problems
 
 
+def check_remembered(kb: KnowledgeBase, today: dt.date | None = None) -> list[Problem]:
+    """:func:`check`, with a clean result remembered in the disk cache per knowledge-base
+    version, day (a date in the future is a problem) and checking code: a command run twice
+    on the same files checks them once."""
+    from normwatch.knowledge import diskcache
+
+    today = today or dt.date.today()
+    key = f"{kb.version}-{today.isoformat()}-" + diskcache.code_key(
+        "knowledge/check", "knowledge/load", "knowledge/models", "knowledge/countries", "knowledge/dates")
+    if kb.version and diskcache.load("check", key) == "clean":
+        return []
+    problems = check(kb, today)
+    if not problems and kb.version:
+        diskcache.save("check", key, "clean")
+    return problems
+
+
 def _sanctions(kb: KnowledgeBase) -> list[Problem]:
     found = []
     known_groups = set(kb.group_by_id) | set(kb.body_by_id)

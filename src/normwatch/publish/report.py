@@ -14,31 +14,44 @@ that matplotlib ships, so any Unicode name prints.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
+import re
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
 from normwatch.analysis import analytics as an
 from normwatch.analysis.brief import precedents
 from normwatch.engine.rules import RuleSet, shipped_rules
-from normwatch.knowledge.countries import country_name
 from normwatch.knowledge.dates import earliest
 from normwatch.knowledge.load import KnowledgeBase
-from normwatch.publish import plots
+from normwatch.publish.brief import Names, versions_note
 from normwatch.publish.document import (
+    NOTES_HEADING,
+    NOTES_TEXT,
     Block,
     Bullets,
     Heading,
     Image,
+    Item,
     Paragraph,
+    Points,
     Report,
     Table,
     _meta,
+    _Notes,
     to_html,
     to_markdown,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from normwatch.publish import plots
 
 Format = Literal["md", "html", "pdf"]
 KINDS = ("incident", "state", "bloc", "norm", "catalogue")
@@ -63,14 +76,105 @@ def table_of(df: pl.DataFrame, columns: list[str] | None = None, caption: str = 
 
 def _new(kb: KnowledgeBase, rules: RuleSet, kind: str, subject: str, title: str, on: dt.date) -> Report:
     as_of = an.kb_as_of(kb)
-    return Report(kind, subject, title, kb.version, as_of.isoformat() if as_of else "n/a",
-                  rules.version, on.isoformat())
+    report = Report(kind, subject, title, kb.version, as_of.isoformat() if as_of else "n/a",
+                    rules.version, on.isoformat())
+    report.footer = versions_note(kb.version, rules.version, report.kb_as_of)
+    return report
 
 
-def _sources(report: Report, urls: list[str]) -> None:
-    seen = list(dict.fromkeys(urls))
-    report.sources = seen
-    report.add(Heading("Sources"), Bullets([(url, url) for url in seen]))
+class _Figures:
+    """The figures of one report, drawn once per knowledge base, rules, day and subject and
+    kept in the disk cache as PNG: a report made again (the same PDF, or its HTML) reuses
+    them instead of drawing (drawing is most of a report's time)."""
+
+    def __init__(self, report: Report, extra: str = "") -> None:
+        from normwatch.knowledge import diskcache
+
+        self.report = report
+        self.key = hashlib.sha256("|".join((
+            report.kind, report.subject, report.kb_version, report.rules_version, report.generated, extra,
+            diskcache.code_key("publish/plots", "publish/report", "analysis/analytics"),
+        )).encode()).hexdigest()[:32]
+        found = diskcache.load("report-figures", self.key)
+        self.cached: dict[str, tuple[bytes, float]] = found if isinstance(found, dict) else {}
+        self.drawn: dict[str, tuple[bytes, float]] = {}
+
+    def has(self, key: str) -> bool:
+        return key in self.cached
+
+    def add(self, key: str, caption: str, draw: Callable[[], Figure]) -> None:
+        """Add the figure ``key``: from the cache, else drawn by ``draw``."""
+        found = self.cached.get(key)
+        if found is None:
+            _load_plots()
+            fig = draw()
+            width, height = fig.get_size_inches()
+            found = self.drawn[key] = (plots.png_bytes(fig, dpi=130), float(height / width))
+        self.report.add(Image(key, caption, found[0], found[1]))
+
+    def save(self) -> None:
+        if self.drawn:
+            from normwatch.knowledge import diskcache
+
+            diskcache.save("report-figures", self.key, {**self.cached, **self.drawn})
+
+
+def _by_date(table: Table, kb: KnowledgeBase, states: tuple[str, ...] = ("state", "responsible", "by")) -> Table:
+    """An incident table for people: rows in date order (start), incidents by name, state
+    codes as names."""
+    names = Names(kb)
+    cols = table.columns
+    if "incident" in cols:
+        k = cols.index("incident")
+        starts = {i.id: earliest(i.start) for i in kb.incidents}
+        table.rows.sort(key=lambda row: (starts.get(row[k], dt.date.max), row[k]))
+        for row in table.rows:
+            row[k] = names.incident(row[k])
+    for col in states:
+        if col in cols:
+            k = cols.index(col)
+            for row in table.rows:
+                row[k] = names.plain(row[k])
+    return table
+
+
+def _load_plots() -> None:
+    # matplotlib takes over half a second to import: only a report that draws loads it (the
+    # draw functions name the module ``plots``, bound here on first use)
+    import importlib
+
+    globals()["plots"] = importlib.import_module("normwatch.publish.plots")
+
+
+def _sources(report: Report, kb: KnowledgeBase, ids: list[str], extra: list[str] | None = None,
+             heading: str = "Sources") -> None:
+    """The sources, grouped by incident (in date order), each beside the claim it supports:
+    an attribution or a response with its own sources, then the incident's other sources."""
+    names = Names(kb)
+    report.add(Heading(heading))
+    seen: list[str] = []
+    if extra:
+        report.add(Bullets([(url, url) for url in dict.fromkeys(extra)]))
+        seen += extra
+    incidents = sorted((kb.incident_by_id[i] for i in dict.fromkeys(ids) if i in kb.incident_by_id),
+                       key=lambda i: (earliest(i.start), i.id))
+    for incident in incidents:
+        items: list[Item] = []
+        used: set[str] = set()
+        for x in sorted(incident.attributions, key=lambda x: (x.date or "9999", x.to)):
+            items.append(Item(f"{names.states(x.by)} attributed it to {names.state(x.to)} ({x.kind}, "
+                              f"{x.confidence} confidence{', ' + x.date if x.date else ''})", sources=list(x.sources)))
+            used.update(x.sources)
+        for r in sorted(incident.responses, key=lambda r: r.date or "9999"):
+            items.append(Item(f"Response by {names.state(r.by)}: {r.kind}{', ' + r.date if r.date else ''}",
+                              sources=list(r.sources)))
+            used.update(r.sources)
+        rest = [url for url in incident.sources if url not in used]
+        if rest:
+            items.append(Item("The incident record", sources=rest))
+        seen += [u for item in items for u in item.sources]
+        report.add(Heading(f"{incident.name} ({incident.start})", level=3), Points(items))
+    report.sources = list(dict.fromkeys(seen))
 
 
 # --- incident ------------------------------------------------------------------------------
@@ -87,6 +191,7 @@ def incident_report(kb: KnowledgeBase, incident_id: str, rules: RuleSet | None =
     a = an.assessments(kb, ruleset)[incident.id]
     row = an.incident_table(kb, ruleset).filter(pl.col("id") == incident.id).row(0, named=True)
     report = _new(kb, ruleset, "incident", incident.id, f"Incident report: {incident.name}", day)
+    figs = _Figures(report)
     breach = [n for n in a["norms"] if n["verdict"] == "breach"]
     possible = [n for n in a["norms"] if n["verdict"] == "possible"]
     report.numbers = {
@@ -95,49 +200,66 @@ def incident_report(kb: KnowledgeBase, incident_id: str, rules: RuleSet | None =
         "responses": len(incident.responses), "attributions": len(incident.attributions),
         "attribution_delay_days": row["attribution_delay_days"], "sources": len(incident.sources),
     }
-    who = "; ".join(f"{country_name(r['state'])} ({r['state']}, {r['confidence']} confidence)"
+    names = Names(kb)
+    who = "; ".join(f"{names.state(r['state'])} ({r['confidence']} confidence)"
                     for r in a["responsible"]) or "no state is held responsible"
+    first_by = row["first_attributed_by"]
     delay = (f"The first dated government attribution came {row['attribution_delay_days']} days after the "
-             f"start ({an.cell_text(row['first_government_attribution'])}, "
-             f"by {an.cell_text(row['first_attributed_by'])})."
+             f"start ({an.cell_text(row['first_government_attribution'])}, by "
+             f"{names.states(first_by) if isinstance(first_by, list) else names.state(an.cell_text(first_by))})."
              if row["attribution_delay_days"] is not None else "No dated government attribution is recorded.")
+    red_text, red_rules = names.reasons(a["red_line_reasons"])
+    norm_rows: list[list[str]] = []
+    norm_rules: list[list[str]] = []
+    for n in breach + possible:
+        why, exprs = names.reasons([r for r in n["reasons"] if not r.startswith("responsibility:")])
+        norm_rows.append([f"{names.norm(n['id'])} ({n['id']})", n["verdict"], why])
+        norm_rules.append(exprs)
+    law_rows: list[list[str]] = []
+    law_rules: list[list[str]] = []
+    for q, v in a["law"].items():
+        why, exprs = names.reasons(a["law_reasons"][q])
+        law_rows.append([names.words(q), v, why])
+        law_rules.append(exprs)
+    attributions = sorted(incident.attributions, key=lambda x: (x.date or "9999", x.to))
+    responses = sorted(incident.responses, key=lambda r: (r.date or "9999", r.by))
     report.add(
         Paragraph(incident.summary or ""),
         Heading("Assessment at a glance"),
-        Bullets([
-            (f"Started {incident.start}" + (f", ended {incident.end}" if incident.end else ""), None),
-            (f"Operation: {', '.join(incident.operation)}", None),
-            (f"Responsible: {who}", None),
-            (f"Red line crossed: {an.cell_text(a['red_line'])}"
-             + (f" — {'; '.join(a['red_line_reasons'])}" if a["red_line"] else ""), None),
-            (f"Tolerated espionage: {an.cell_text(a['tolerated_espionage'])}", None),
-            (f"Intensity: {a['intensity']} / 10", None),
-            (f"Norms breached: {len(breach)}; possibly breached: {len(possible)}; "
-             f"commitments of the responsible state broken: {len(a['commitments_breached'])}", None),
-            (delay, None),
+        Points([
+            Item(f"Started {incident.start}" + (f", ended {incident.end}" if incident.end else "")
+                 + f" (catalogue id {incident.id})"),
+            Item(f"Operation: {', '.join(names.words(op).lower() for op in incident.operation)}"),
+            Item(f"Responsible: {who}"),
+            Item(f"Red line crossed: {an.cell_text(a['red_line'])}"
+                 + (f" — {red_text}" if a["red_line"] and red_text else ""), rules=red_rules if a["red_line"] else []),
+            Item(f"Tolerated espionage: {an.cell_text(a['tolerated_espionage'])}"),
+            Item(f"Intensity: {a['intensity']} / 10"),
+            Item(f"Norms breached: {len(breach)}; possibly breached: {len(possible)}; "
+                 f"commitments of the responsible state broken: {len(a['commitments_breached'])}"),
+            Item(delay),
         ]),
         Heading("Targets"),
         Table(["country", "sector", "entity"],
-              [[f"{country_name(t.country)} ({t.country})", t.sector, t.entity or ""] for t in incident.targets]),
+              [[names.state(t.country), t.sector, t.entity or ""] for t in incident.targets]),
         Heading("Responsibility"),
         Table(["state", "confidence", "basis"],
-              [[r["state"], r["confidence"], r["basis"]] for r in a["responsible"]],
-              widths=[1, 1, 6]),
+              [[names.state(r["state"]), r["confidence"], names.reason(r["basis"])[0]] for r in a["responsible"]],
+              widths=[1.4, 1, 6]),
         Table(["to", "by", "kind", "confidence", "date"],
-              [[x.to, ", ".join(x.by), x.kind, x.confidence, x.date or ""] for x in incident.attributions],
-              caption="Attributions recorded"),
+              [[names.state(x.to), names.states(x.by), x.kind, x.confidence, x.date or ""] for x in attributions],
+              caption="Attributions recorded (by date; their sources are listed under Sources)",
+              widths=[1.6, 3, 1.2, 1.2, 1.2]),
         Heading("Norms engaged"),
-        Table(["norm", "title", "verdict", "why"],
-              [[n["id"], kb.norms[n["id"]].title, n["verdict"], n["reasons"][0] if n["reasons"] else ""]
-               for n in breach + possible], widths=[1.4, 2.2, 0.9, 5]),
+        Table(["norm", "verdict", "why"], norm_rows, widths=[2.4, 0.9, 5.5], rules=norm_rules),
         Table(["state", "norm", "instrument"],
-              [[c["state"], c["norm"], c["instrument"]] for c in a["commitments_breached"]],
+              [[names.state(c["state"]), f"{names.norm(c['norm'])} ({c['norm']})", names.instrument(c["instrument"])]
+               for c in a["commitments_breached"]],
               caption="Commitments broken (the state had committed to the norm on the incident's date)"),
         Heading("International law"),
-        Table(["question", "answer", "why"],
-              [[q, v, "; ".join(a["law_reasons"][q])[:400]] for q, v in a["law"].items()], widths=[1.2, 1, 6]),
+        Table(["question", "answer", "why"], law_rows, widths=[1.2, 1, 6], rules=law_rules),
         Heading("Responses"),
-        Table(["by", "kind", "date"], [[r.by, r.kind, r.date or ""] for r in incident.responses]),
+        Table(["by", "kind", "date"], [[names.state(r.by), r.kind, r.date or ""] for r in responses]),
     )
     start = earliest(incident.start)
     events = sorted(
@@ -148,21 +270,22 @@ def incident_report(kb: KnowledgeBase, incident_id: str, rules: RuleSet | None =
                x.date == r.date and r.by in x.by for x in incident.attributions))],
         key=lambda e: e[0],
     )
-    report.figure("chronology", "Attributions and responses over time, from the incident's start (black line).",
-                  plots.incident_chronology(events, start, f"{incident.name}: attributions and responses"))
+    figs.add("chronology", "Attributions and responses over time, from the incident's start (black line).",
+             lambda: plots.incident_chronology(events, start, f"{incident.name}: attributions and responses"))
     states = [r["state"] for r in a["responsible"]]
     if states:
         related = an.incident_table(kb, ruleset).filter(
             pl.col("responsible").list.eval(pl.element().is_in(states)).list.any())
-        report.figure("timeline", f"Incidents attributed to {', '.join(states)} in the catalogue.",
-                      plots.timeline(related, title=f"Incidents attributed to {', '.join(states)}"))
+        figs.add("timeline", f"Incidents attributed to {names.states(states)} in the catalogue.",
+                 lambda: plots.timeline(related, title=f"Incidents attributed to {', '.join(states)}"))
     similar = precedents(incident, kb)
     report.add(Heading("Similar incidents in the catalogue"),
                Table(["incident", "start", "similarity", "responses"],
-                     [[p["incident"], p["start"], f"{p['similarity']:.2f}",
-                       ", ".join(f"{r['kind']} by {r['by']}" for r in p["responses"]) or "none"]
-                      for p in similar], widths=[2, 1, 1, 5]))
-    _sources(report, list(incident.sources))
+                     [[p["name"], p["start"], f"{p['similarity']:.2f}",
+                       ", ".join(f"{r['kind']} by {names.state(r['by'])}" for r in p["responses"]) or "none"]
+                      for p in similar], widths=[2.5, 1, 1, 5]))
+    _sources(report, kb, [incident.id])
+    figs.save()
     return report
 
 
@@ -181,16 +304,22 @@ def state_report(kb: KnowledgeBase, iso3: str, rules: RuleSet | None = None,
     s = card["summary"].row(0, named=True)
     code, name = s["state"], s["name"]
     report = _new(kb, ruleset, "state", code, f"State scorecard: {name} ({code})", day)
+    figs = _Figures(report)
     report.numbers = {k: v for k, v in s.items() if isinstance(v, int)}
     report.add(
         Paragraph(
-            f"{name} holds {s['commitments']} recorded commitments, {s['committed_on_date']} of them binding or "
-            f"joined on {day.isoformat()}. The catalogue attributes {s['attributed']} incidents to it "
+            # treaties and political commitments apart, as the scorecard counts them (by the
+            # instrument's own `binding` field)
+            f"{name} has {s['commitments']} recorded commitments; on {day.isoformat()} "
+            f"{s['committed_on_date']} of them held: {s['binding_on_date']} legally binding (treaties and other "
+            f"binding instruments) and {s['political_on_date']} political commitments, not legally binding. "
+            f"The catalogue attributes {s['attributed']} incidents to it "
             f"({s['attributed_high']} with high, {s['attributed_medium']} with medium and {s['attributed_low']} "
             f"with low confidence); {s['red_line_attributed']} of them crossed a red line. They carry "
             f"{s['breach_findings']} breach verdicts on {s['norms_breached']} norms: {s['own_commitment_breaches']} "
             f"broke {name}'s own commitments and {s['other_breaches']} concern norms it had not committed to "
-            f"(or attributions below high confidence). {name} was a target in {s['suffered']} incidents; it made "
+            f"(or attributions below high confidence). {name} suffered {s['suffered']} incidents (not counting "
+            f"{s['also_hit_own']} attributed to it that also hit its own country); it made "
             f"{s['responses_made']} responses (itself or through an organisation it belonged to) and the "
             f"incidents attributed to it drew {s['responses_received']} responses."
         ),
@@ -199,21 +328,21 @@ def state_report(kb: KnowledgeBase, iso3: str, rules: RuleSet | None = None,
                                        "committed_on_date"],
                  rename={"joined": "joined/ratified", "committed_on_date": f"on {day.isoformat()}"}),
     )
-    report.figure("commitments", f"{name}'s commitments: from the day each first bound it (hatched: signed only).",
-                  plots.commitments_gantt(card["commitments"], f"Commitments of {name}", day))
+    figs.add("commitments", f"{name}'s commitments: from the day each first bound it (hatched: signed only).",
+             lambda: plots.commitments_gantt(card["commitments"], f"Commitments of {name}", day))
     report.add(Heading("Memberships"), table_of(card["memberships"], ["organisation", "name", "joined", "left"]))
     report.add(Heading("Incidents attributed to it"))
     attributed = card["attributed"]
     if attributed.height:
         per_year = (an.responsibility_table(kb, ruleset).filter(pl.col("state") == code)
                     .group_by("year", "confidence").agg(incidents=pl.len()))
-        report.figure("attributed", f"Incidents attributed to {name} per year, by confidence.",
-                      plots.stacked_years(per_year, "confidence", f"Incidents attributed to {name}, by confidence",
-                                          colors=plots.CONFIDENCE_COLORS))
+        figs.add("attributed", f"Incidents attributed to {name} per year, by confidence.",
+                 lambda: plots.stacked_years(per_year, "confidence", f"Incidents attributed to {name}, by confidence",
+                                     colors=plots.CONFIDENCE_COLORS))
     report.add(
-        table_of(attributed, ["incident", "start", "confidence", "red_line", "breach", "own_commitment"],
+        _by_date(table_of(attributed, ["incident", "start", "confidence", "red_line", "breach", "own_commitment"],
                  rename={"breach": "norms breached", "own_commitment": "of its own commitments"},
-                 widths=[2.3, 1.3, 1.3, 0.8, 3.3, 2.4]),
+                 widths=[2.6, 1.2, 1.2, 0.8, 3.2, 2.4]), kb),
         Heading("Norms breached"),
         table_of(card["norms"], ["norm", "breaches", "own_commitment", "other", "high_confidence"],
                  caption="Breach verdicts in incidents attributed to it: own commitment (committed on the "
@@ -221,15 +350,15 @@ def state_report(kb: KnowledgeBase, iso3: str, rules: RuleSet | None = None,
     )
     breaches = an.breach_table(kb, ruleset).filter(pl.col("state") == code)
     if breaches.filter(pl.col("verdict") == "breach").height:
-        report.figure("heatmap", f"Norms breached in incidents attributed to {name} (high confidence).",
-                      plots.heatmap(breaches, title=f"Norms breached: {name}"))
+        figs.add("heatmap", f"Norms breached in incidents attributed to {name} (high confidence).",
+                 lambda: plots.heatmap(breaches, title=f"Norms breached: {name}"))
     edges = an.victim_edges(kb, ruleset).filter((pl.col("responsible") == code) | (pl.col("victim") == code))
     if edges.height:
-        report.figure("network", f"Who {name} targeted and who targeted it.",
-                      plots.network(edges, title=f"{name}: responsible → victim"))
+        figs.add("network", f"Who {name} targeted and who targeted it.",
+                 lambda: plots.network(edges, title=f"{name}: responsible → victim"))
     report.add(
         Heading("Incidents it suffered"),
-        table_of(card["suffered"], ["incident", "start", "responsible", "red_line", "sectors"]),
+        _by_date(table_of(card["suffered"], ["incident", "start", "responsible", "red_line", "sectors"]), kb),
         Heading("Responses it made"),
         table_of(card["responses_made"], ["incident", "kind", "date", "via", "against"]),
         Heading("Responses to incidents attributed to it"),
@@ -237,9 +366,8 @@ def state_report(kb: KnowledgeBase, iso3: str, rules: RuleSet | None = None,
                  .sort(["responses", "by"], descending=[True, False]), ["by", "kind", "responses"]),
     )
     ids = set(attributed["incident"].to_list()) | set(card["suffered"]["incident"].to_list())
-    urls = [c for c in card["commitments"]["source"].to_list()]
-    urls += [u for i in kb.incidents if i.id in ids for u in i.sources]
-    _sources(report, urls)
+    _sources(report, kb, sorted(ids), [c for c in card["commitments"]["source"].to_list()])
+    figs.save()
     return report
 
 
@@ -260,6 +388,7 @@ def bloc_report(kb: KnowledgeBase, name: str, rules: RuleSet | None = None, on: 
     mine = comparison.row(0, named=True)
     members = an.bloc_members(kb, bloc, day)
     report = _new(kb, ruleset, "bloc", bloc.name, f"Bloc report: {bloc.name}", day)
+    figs = _Figures(report, since.isoformat() if since else "")
     report.numbers = {k: v for k, v in mine.items() if isinstance(v, int | float) and not isinstance(v, bool)}
     period = f" since {since.isoformat()}" if since else ""
     report.add(Paragraph(
@@ -279,7 +408,7 @@ def bloc_report(kb: KnowledgeBase, name: str, rules: RuleSet | None = None, on: 
                 "incidents_attributed_high": "high conf.", "red_line_incidents": "red line",
                 "breach_findings": "breaches", "endorsed_breaches": "of endorsed norms"},
     ))
-    report.figure("blocs", "The bloc beside Paris Call supporters and absentees.", plots.bloc_bars(comparison))
+    figs.add("blocs", "The bloc beside Paris Call supporters and absentees.", lambda: plots.bloc_bars(comparison))
     vote_cols = [c for c in comparison.columns if c[:2].isdigit()]
     report.add(Heading("Votes on the 2018 UNGA resolutions"), Paragraph(
         "Resolution 73/27 (Russian-sponsored, creating the OEWG) and 73/266 (US-sponsored, a sixth GGE). "
@@ -295,23 +424,23 @@ def bloc_report(kb: KnowledgeBase, name: str, rules: RuleSet | None = None, on: 
     ids = attributed["incident"].unique().to_list()
     incidents = an.incident_table(kb, ruleset).filter(pl.col("id").is_in(ids))
     if incidents.height:
-        report.figure("timeline", "Incidents attributed to members (membership on the incident's date).",
-                      plots.timeline(incidents, title=f"Incidents attributed to members of {bloc.name}"))
+        figs.add("timeline", "Incidents attributed to members (membership on the incident's date).",
+                 lambda: plots.timeline(incidents, title=f"Incidents attributed to members of {bloc.name}"))
         breaches = an.breach_table(kb, ruleset).join(
             attributed.select("incident", "state").unique(), on=["incident", "state"], how="semi")
         if breaches.filter(pl.col("verdict") == "breach").height:
-            report.figure("heatmap", "Norms breached by members (high-confidence attribution).",
-                          plots.heatmap(breaches, title=f"Norms breached by members of {bloc.name}"))
-    report.add(Heading("Incidents attributed to members"), table_of(
-        attributed.sort("start_date", "incident"), ["incident", "state", "confidence", "start", "red_line"]))
+            figs.add("heatmap", "Norms breached by members (high-confidence attribution).",
+                     lambda: plots.heatmap(breaches, title=f"Norms breached by members of {bloc.name}"))
+    report.add(Heading("Incidents attributed to members"), _by_date(table_of(
+        attributed.sort("start_date", "incident"), ["incident", "state", "confidence", "start", "red_line"]), kb))
     urls: list[str] = []
     if bloc.kind == "organisation":
         urls += kb.organisation_by_id[bloc.ref].sources
     if bloc.kind == "vote":
         urls += next(r for r in kb.roll_calls if r.id == bloc.ref).sources
     urls += [r.sources[0] for r in kb.roll_calls]
-    urls += [u for i in kb.incidents if i.id in set(ids) for u in i.sources]
-    _sources(report, urls)
+    _sources(report, kb, sorted(ids), urls)
+    figs.save()
     return report
 
 
@@ -332,6 +461,7 @@ def norm_report(kb: KnowledgeBase, norm_id: str, rules: RuleSet | None = None,
     carriers = [i.id for i in kb.instruments if framework.id in i.carries]
     committed = len(set().union(*(an.committed_states(kb, i, day) for i in carriers))) if carriers else 0
     report = _new(kb, ruleset, "norm", norm_id, f"Norm report: {norm_id} — {norm.title}", day)
+    figs = _Figures(report)
     states = record["states"]
     report.numbers = {
         "breach": counts.get("breach", 0), "possible": counts.get("possible", 0),
@@ -350,20 +480,21 @@ def norm_report(kb: KnowledgeBase, norm_id: str, rules: RuleSet | None = None,
             f"Breaches by a state that had committed to it: {report.numbers['own_commitment']}."
         ),
     )
-    report.figure("years", "Incidents per year with a breach or possible verdict on this norm.",
-                  plots.norm_years(record["by_year"], f"{norm_id}: breach and possible verdicts per year"))
-    report.figure("states", "Per responsible state: breaches of its own commitment, other breaches, possible.",
-                  plots.state_bars(states, f"{norm_id}: who is held responsible"))
+    figs.add("years", "Incidents per year with a breach or possible verdict on this norm.",
+             lambda: plots.norm_years(record["by_year"], f"{norm_id}: breach and possible verdicts per year"))
+    figs.add("states", "Per responsible state: breaches of its own commitment, other breaches, possible.",
+             lambda: plots.state_bars(states, f"{norm_id}: who is held responsible"))
     report.add(
         Heading("Responsible states"),
-        table_of(states, ["state", "breach_high", "own_commitment", "possible", "any_verdict"],
-                 rename={"breach_high": "breach (high conf.)", "any_verdict": "all findings"}),
+        _by_date(table_of(states, ["state", "breach_high", "own_commitment", "possible", "any_verdict"],
+                          rename={"breach_high": "breach (high conf.)", "any_verdict": "all findings"}), kb),
         Heading("Incidents"),
-        table_of(record["verdicts"].filter(pl.col("verdict").is_in(["breach", "possible"])).sort("start"),
-                 ["incident", "start", "verdict", "responsible"]),
+        _by_date(table_of(record["verdicts"].filter(pl.col("verdict").is_in(["breach", "possible"])).sort("start"),
+                          ["incident", "start", "verdict", "responsible"]), kb),
     )
     flagged = set(record["verdicts"].filter(pl.col("verdict").is_in(["breach", "possible"]))["incident"].to_list())
-    _sources(report, list(norm.sources) + [u for i in kb.incidents if i.id in flagged for u in i.sources])
+    _sources(report, kb, sorted(flagged), list(norm.sources))
+    figs.save()
     return report
 
 
@@ -375,6 +506,7 @@ def catalogue_report(kb: KnowledgeBase, rules: RuleSet | None = None, on: dt.dat
     ruleset = rules or shipped_rules()
     day = on or dt.date.today()
     report = _new(kb, ruleset, "catalogue", "all", "The normwatch catalogue: conduct, blocs and trends", day)
+    figs = _Figures(report)
     table = an.incident_table(kb, ruleset)
     delays = an.attribution_delays(kb, ruleset)
     summary = an.delay_summary(delays)
@@ -388,25 +520,33 @@ def catalogue_report(kb: KnowledgeBase, rules: RuleSet | None = None, on: dt.dat
         f"{report.numbers['red_line']} crossed a red line. For {summary['incidents']} a dated government "
         f"attribution is recorded; the median delay from the start was {summary.get('median_days', 0):.0f} days."
     ))
-    for key, fig in plots.catalogue_figures(kb, ruleset, day).items():
-        report.figure(key, _CAPTIONS[key], fig)
-    report.figure("by_responsible", "Incidents per year by responsible state.",
-                  plots.stacked_years(an.per_year(kb, "responsible", ruleset), "responsible",
-                                      "Incidents per year by responsible state"))
-    report.figure("by_operation", "Incidents per year by operation type.",
-                  plots.stacked_years(an.per_year(kb, "operation", ruleset), "operation",
-                                      "Incidents per year by operation type"))
-    report.figure("by_sector", "Incidents per year by targeted sector.",
-                  plots.stacked_years(an.per_year(kb, "sector", ruleset), "sector",
-                                      "Incidents per year by targeted sector"))
-    report.figure("red_line_share", "Share of incidents crossing a red line, per year.",
-                  plots.red_line_trend(an.red_line_share(kb, ruleset)))
+    drawn: dict[str, Figure] = {}
+
+    def catalogue_figure(key: str) -> Figure:
+        if not drawn:  # drawn together: they share their tables
+            drawn.update(plots.catalogue_figures(kb, ruleset, day))
+        return drawn[key]
+
+    for key in _CAPTIONS:
+        figs.add(key, _CAPTIONS[key], partial(catalogue_figure, key))
+    figs.add("by_responsible", "Incidents per year by responsible state.",
+             lambda: plots.stacked_years(an.per_year(kb, "responsible", ruleset), "responsible",
+                                 "Incidents per year by responsible state"))
+    figs.add("by_operation", "Incidents per year by operation type.",
+             lambda: plots.stacked_years(an.per_year(kb, "operation", ruleset), "operation",
+                                 "Incidents per year by operation type"))
+    figs.add("by_sector", "Incidents per year by targeted sector.",
+             lambda: plots.stacked_years(an.per_year(kb, "sector", ruleset), "sector",
+                                 "Incidents per year by targeted sector"))
+    figs.add("red_line_share", "Share of incidents crossing a red line, per year.",
+             lambda: plots.red_line_trend(an.red_line_share(kb, ruleset)))
     report.add(Heading("Blocs"), table_of(an.bloc_comparison(kb, an.DEFAULT_BLOCS, day, ruleset), [
         "bloc", "members", "coverage_paris_call", "incidents_attributed", "incidents_attributed_high",
         "red_line_incidents", "breach_findings", "endorsed_breaches"]))
     report.add(Heading("Slowest and fastest official attributions"), table_of(
         pl.concat([delays.head(5), delays.tail(5)]),
         ["id", "start", "first_government_attribution", "first_attributed_by", "attribution_delay_days"]))
+    figs.save()
     return report
 
 
@@ -455,6 +595,7 @@ def to_pdf(report: Report) -> bytes:
     from fpdf.fonts import FontFace
 
     meta = _meta(report)
+    notes = _Notes()
 
     class _PDF(FPDF):
         def footer(self) -> None:
@@ -513,6 +654,10 @@ def to_pdf(report: Report) -> bytes:
                 else:
                     pdf.multi_cell(pdf.epw - 3, 5, f"• {text}", new_x="LMARGIN", new_y="NEXT", align="L")
             pdf.ln(2)
+        elif isinstance(block, Points):
+            for item in block.items or [Item("none")]:
+                _pdf_item(pdf, item, notes)
+            pdf.ln(2)
         elif isinstance(block, Table):
             if block.caption:
                 pdf.set_font("DejaVu", "I", 8)
@@ -527,8 +672,11 @@ def to_pdf(report: Report) -> bytes:
             with pdf.table(col_widths=tuple(widths), headings_style=heading, line_height=3.8,
                            text_align="LEFT", padding=1, borders_layout="HORIZONTAL_LINES") as table:
                 table.row(block.columns)
-                for row in block.rows:
-                    table.row([c[:600] for c in row])
+                for k, row in enumerate(block.rows):
+                    marks = "".join(f" [{n}]" for n in notes.mark(block.rules[k] if k < len(block.rules) else []))
+                    cells = [_breakable(c[:600]) for c in row]
+                    cells[-1] += marks
+                    table.row(cells)
             pdf.ln(2)
         else:
             buf = io.BytesIO(block.png)
@@ -539,7 +687,54 @@ def to_pdf(report: Report) -> bytes:
             pdf.set_font("DejaVu", "I", 8)
             pdf.multi_cell(0, 4.5, f"Figure: {block.caption}", new_x="LMARGIN", new_y="NEXT")
             pdf.ln(3)
+    if notes.numbers:
+        pdf.ln(3)
+        pdf.set_font("DejaVu", "B", 13)
+        pdf.multi_cell(0, 7, NOTES_HEADING, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVu", "I", 8)
+        pdf.multi_cell(0, 4.5, NOTES_TEXT, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("DejaVu", "", 7.5)
+        for n, rule in notes.items():
+            pdf.multi_cell(0, 4, f"[{n}] {rule}", new_x="LMARGIN", new_y="NEXT", align="L")
+    if report.footer:
+        pdf.ln(4)
+        pdf.set_font("DejaVu", "I", 7.5)
+        pdf.set_text_color(90)
+        pdf.multi_cell(0, 4, report.footer, new_x="LMARGIN", new_y="NEXT", align="L")
+        pdf.set_text_color(0)
     return bytes(pdf.output())
+
+
+_ID = re.compile(r"\S*[A-Za-z]\S*-\S*")
+
+
+def _breakable(text: str) -> str:
+    """Text a PDF line may break at the hyphens of an identifier (``dragonfly-energy-2014``)
+    rather than inside a word; dates and numbers stay whole."""
+    return _ID.sub(lambda m: m.group(0).replace("-", "-\u200b"), text)
+
+
+def _pdf_item(pdf: Any, item: Item, notes: _Notes) -> None:
+    """One point: its text (lead first, id after it), rule numbers, then its sources below
+    it as links, indented."""
+    from fpdf.enums import WrapMode
+
+    pdf.set_font("DejaVu", "", 9.5)
+    pdf.set_x(pdf.l_margin + 3)
+    note = f" ({item.note})" if item.note else ""
+    text = (f"{item.lead}{note}" + (f": {item.text}" if item.text else "")) if item.lead else item.text + note
+    text += "".join(f" [{n}]" for n in notes.mark(item.rules))
+    if item.link:
+        pdf.set_text_color(30, 80, 160)
+    pdf.multi_cell(pdf.epw - 3, 5, f"• {_breakable(text)}", link=item.link or "", new_x="LMARGIN",
+                   new_y="NEXT", align="L")
+    pdf.set_text_color(30, 80, 160)
+    pdf.set_font("DejaVu", "", 7.5)
+    for url in item.sources:
+        pdf.set_x(pdf.l_margin + 7)
+        pdf.multi_cell(pdf.epw - 7, 3.8, url, link=url, new_x="LMARGIN", new_y="NEXT", align="L",
+                       wrapmode=WrapMode.CHAR)
+    pdf.set_text_color(0)
 
 
 def _image_size(image: Image, epw: float, eph: float) -> tuple[float, float]:

@@ -302,8 +302,8 @@ async def index(request: Request) -> dict[str, Any]:
         "openapi": link(request, "/openapi.json"),
         "resources": {name: f"{base}/{name}" for name in (
             "incidents", "assessments", "norms", "rules", "states", "scorecards", "blocs", "instruments", "groups",
-            "routes",
-            "briefs", "whatif", "drafts", "audit")},
+            "routes", "rankings",
+            "briefs", "whatif", "drafts", "audit", "tables")},
     }
 
 
@@ -370,24 +370,6 @@ async def get_assessment(request: Request, incident_id: Ident) -> Response:
     return json_bytes(body)
 
 
-ASSESSMENT_COLUMNS = ("incident", "responsible", "red_line", "tolerated_espionage", "intensity", "breach",
-                      "possible", "sovereignty", "intervention", "use_of_force", "armed_attack", "due_diligence",
-                      "commitments_breached", "response_options")
-
-
-def _assessment_row(item: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "incident": item["incident"], "responsible": [f"{r['state']} ({r['confidence']})" for r in item["responsible"]],
-        "red_line": item["red_line"], "tolerated_espionage": item["tolerated_espionage"],
-        "intensity": item["intensity"],
-        "breach": [n["id"] for n in item["norms"] if n["verdict"] == "breach"],
-        "possible": [n["id"] for n in item["norms"] if n["verdict"] == "possible"],
-        **item["law"],
-        "commitments_breached": [f"{c['state']} {c['norm']} ({c['instrument']})" for c in item["commitments_breached"]],
-        "response_options": [o["id"] for o in item["response_options"]],
-    }
-
-
 @router.get("/assessments", summary="Assessments of many incidents (Contract 3, paginated)",
             responses={**_json_model(AssessmentPage, csv=True), **_errors(404)})
 async def list_assessments(
@@ -406,13 +388,50 @@ async def list_assessments(
     else:
         chosen, _ = catalog.incidents(where, limit=1_000_000)
     if _wants_csv(request, fmt):
-        return csv_response((_assessment_row(catalog.assessment(i.id)) for i in chosen), ASSESSMENT_COLUMNS,
-                            "assessments")
+        # the tidy table of `normwatch export --format assessments-csv`: one row per incident x norm
+        from normwatch.interchange.tabular import assessment_tables
+
+        table = assessment_tables(catalog.assessment(i.id) for i in chosen)["assessments"]
+        return csv_response(table.rows, table.spec.column_names, "assessments")
     part = chosen[offset:offset + limit]
     body = _document(catalog, [catalog.assessment(i.id) for i in part])
     paging = page(request, [], len(chosen), limit, offset)
     body.update({k: v for k, v in paging.items() if k != "items"})
     return _paged(request, body)
+
+
+def _tidy_tables(catalog: Catalog) -> dict[str, Any]:
+    from normwatch.interchange.tabular import assessment_tables, incident_tables
+
+    incidents = sorted(catalog.kb.incidents, key=lambda i: i.id)
+    return {**incident_tables(incidents), **assessment_tables(catalog.assessment(i.id) for i in incidents)}
+
+
+@router.get("/tables", summary="The tidy tables: one per relation, with their columns and CSV links")
+async def list_tables(request: Request) -> dict[str, Any]:
+    from normwatch.interchange.tabular import TABLES
+
+    catalog = catalog_of(request)
+    return {"kb_version": catalog.kb.version, "rules_version": catalog.rules.version, "tables": [
+        {"name": spec.name, "row": spec.row, "key": list(spec.key),
+         "columns": [c.model_dump(exclude_none=True) for c in spec.columns],
+         "csv": link(request, f"/api/tables/{spec.name}.csv")} for spec in TABLES.values()]}
+
+
+@router.get("/tables/{name}.csv", summary="One tidy table as CSV (docs/interchange.md)",
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"},
+                       **_errors(404)})
+async def get_table(request: Request, name: Annotated[str, Path(min_length=1, max_length=100)]) -> Response:
+    from normwatch.interchange.tabular import INCIDENT_TABLES, TABLES, incident_tables
+
+    catalog = catalog_of(request)
+    if name not in TABLES:
+        raise HTTPException(404, f"unknown table {name!r}; see /api/tables")
+    if name in INCIDENT_TABLES:  # no assessments needed
+        table = incident_tables(sorted(catalog.kb.incidents, key=lambda i: i.id))[name]
+    else:
+        table = _tidy_tables(catalog)[name]
+    return csv_response(table.rows, table.spec.column_names, name)
 
 
 @router.get("/briefs/{incident_id}", summary="Crisis brief of an incident (json, md or html)",
@@ -567,6 +586,23 @@ def list_blocs(request: Request, on: Day = None, since: Day = None, fmt: Format 
     if _wants_csv(request, fmt):
         return csv_response(rows, list(rows[0]) if rows else ["bloc"], "blocs")
     return json_bytes(json.dumps(rows, ensure_ascii=False, default=str).encode())
+
+
+@router.get("/rankings", summary="States ranked by breaches of their own commitments (by=own) or by every "
+                                 "high-confidence breach finding (by=all)", responses=CSV_CONTENT)
+def get_rankings(
+    request: Request,
+    by: Annotated[Literal["own", "all"], Query(description="own (default) or all")] = "own",
+    fmt: Format = None,
+) -> Response:
+    from normwatch.analysis.rankings import rankings, rankings_csv
+
+    catalog = catalog_of(request)
+    result = rankings(catalog.kb, catalog.rules, by)
+    if _wants_csv(request, fmt):
+        return Response(content=rankings_csv(result), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'inline; filename="rankings-{by}.csv"'})
+    return json_bytes(result.model_dump_json().encode())
 
 
 ROUTE_COLUMNS = ("id", "applicable", "typical_time", "legal_basis", "summary", "data_covered", "effect",

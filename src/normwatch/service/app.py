@@ -8,7 +8,8 @@ Each concern lives in its own module and contributes a router: :mod:`normwatch.s
 With a :class:`normwatch.service.store.Store` (``create_app(store=...)``, as ``normwatch serve``
 does) the catalogue serves the store's published incidents; when the store changes (a
 draft published here or by another process sharing the database) the catalogue is
-rebuilt and swapped on ``app.state.catalog`` — checked at most once a second.
+rebuilt and swapped on ``app.state.catalog`` — checked at most once a second. Answers to
+anonymous ``GET`` requests are kept per catalogue by :mod:`normwatch.service.cache`.
 
 Errors never leak a traceback: API and TAXII errors are JSON (``{"error": …}``, TAXII's
 error message under ``/taxii2``), anything unexpected is a 500 with an error id that is
@@ -30,6 +31,7 @@ from typing import Any
 from normwatch.analysis.catalog import Catalog
 from normwatch.engine.rules import RuleSet
 from normwatch.knowledge.load import KnowledgeBase
+from normwatch.publish.document import style_hash
 
 log = logging.getLogger("normwatch.service.app")
 REFRESH_SECONDS = 1.0
@@ -91,11 +93,17 @@ async def _plain_error(send: Any, status: int, path: str, message: str,
     await send({"type": "http.response.body", "body": body})
 
 
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; style-src-attr 'unsafe-inline'; "
+CSP = ("default-src 'self'; img-src 'self' data:; "
+       f"style-src 'self' {style_hash()}; style-src-attr 'unsafe-inline'; "
        "script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-"""The pages need no script and no third party; inline style attributes size the SVG charts."""
-_INTERACTIVE_DOCS = ("/docs", "/redoc")
-"""FastAPI's interactive docs load their script from a CDN: they keep a relaxed policy."""
+"""The pages need no script and no third party; inline style attributes size the SVG charts,
+and an HTML brief or report (a file that must stand alone) keeps its one inline stylesheet,
+allowed by its hash and no other."""
+SCRIPTED_CSP = CSP.replace("script-src 'none'", "script-src 'self'")
+"""Pages that run a script file served here: /docs (Swagger UI, normwatch.service.docs) and
+the new-incident form (its small live update): scripts from this origin only, nothing
+inline, nothing from another site."""
+SCRIPTED = ("/docs", "/incidents/new")
 
 
 class _SecurityHeaders:
@@ -108,15 +116,15 @@ class _SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        docs = scope["path"].startswith(_INTERACTIVE_DOCS)
+        path = scope["path"]
+        scripted = any(path == page or path.startswith(page + "/") for page in SCRIPTED)
 
         async def with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers += [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
                             (b"x-frame-options", b"DENY")]
-                if not docs:
-                    headers.append((b"content-security-policy", CSP.encode()))
+                headers.append((b"content-security-policy", (SCRIPTED_CSP if scripted else CSP).encode()))
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -311,7 +319,7 @@ def create_app(
     from fastapi import FastAPI
 
     from normwatch._version import __version__
-    from normwatch.service import api, taxii, web
+    from normwatch.service import api, docs, taxii, web
 
     if kb is None or rules is None:
         from normwatch.engine.rules import shipped_rules
@@ -323,6 +331,8 @@ def create_app(
         catalog = store.catalog(kb, rules) if store is not None else Catalog(kb, rules)
     app = FastAPI(
         lifespan=_lifespan,
+        docs_url=None,  # served offline by normwatch.service.docs
+        redoc_url=None,
         title="normwatch",
         version=__version__,
         description=(
@@ -340,12 +350,17 @@ def create_app(
     app.state.catalog_generation = store.generation() if store is not None else 0
     _install_errors(app)
 
+    from normwatch.service.cache import ResponseCache, configured_bytes
+
+    # innermost, so that it sees the catalogue the refresh below has just swapped in
+    app.add_middleware(ResponseCache, owner=app, max_bytes=configured_bytes(settings.get("cache_bytes")))
     app.add_middleware(_Refresh, owner=app)
     limit = settings.get("max_body") or int(os.environ.get("NORMWATCH_MAX_BODY", MAX_BODY))
     app.add_middleware(_Limits, owner=app, max_body=int(limit))
     app.add_middleware(_SecurityHeaders)
     app.include_router(api.router, prefix="/api", tags=["api"])
     app.include_router(taxii.router, prefix="/taxii2", tags=["taxii"])
+    app.include_router(docs.router)
     app.include_router(web.router)
     return app
 
@@ -360,8 +375,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000, url: str | None = None,
     """
     import uvicorn
 
+    from normwatch.service.cache import configured_bytes
     from normwatch.service.store import open_store
 
+    configured_bytes()  # a bad NORMWATCH_RESPONSE_CACHE is one error line here, not one traceback per worker
     store = open_store(url)
     if workers <= 1:
         uvicorn.run(create_app(store=store), host=host, port=port, log_level=log_level)

@@ -16,9 +16,11 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import ChainableUndefined, Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from normwatch.analysis.catalog import Catalog
 from normwatch.engine.responsibility import responsible_states
+from normwatch.engine.results import split_rules
 from normwatch.knowledge.countries import country_name, is_country
 from normwatch.knowledge.models import Incident
 from normwatch.service.media import preferred
@@ -51,6 +53,15 @@ def url(path: str, **params: Any) -> str:
 
 
 @cache
+def reason(text: str) -> Markup:
+    """A reason in words, its rule expression (``[rule: …]``) behind a disclosure."""
+    words, rules = split_rules(text)
+    if not rules:
+        return Markup("{}").format(words)
+    return Markup('{} <details class="rule"><summary>rule</summary><code>{}</code></details>').format(
+        words, " ; ".join(rules))
+
+
 def environment() -> Environment:
     env = Environment(
         loader=PackageLoader("normwatch.service.web", "templates"),
@@ -60,6 +71,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["cname"] = cname
+    env.filters["reason"] = reason
     env.globals["url"] = url
     env.globals["VERDICTS"] = VERDICTS
     return env
@@ -85,8 +97,12 @@ def page(
     headers = {"Vary": "Accept"}
     if wants_json(request):
         return JSONResponse(data, status_code=status, headers=headers)
+    from normwatch.publish.brief import Names
+
+    catalog = getattr(request.app.state, "catalog", None)
     html = environment().get_template(template).render(
-        data=data, request_path=request.url.path, json_href=json_url(request), **extra
+        data=data, request_path=request.url.path, json_href=json_url(request),
+        names=Names(catalog.kb if catalog is not None else None), **extra
     )
     return HTMLResponse(html, status_code=status, headers=headers)
 
@@ -165,9 +181,6 @@ class Views:
 
     def attributed_to(self, state: str) -> list[Incident]:
         return [i for i in self.catalog.incidents_by_start if state in self.responsible[i.id]]
-
-    def suffered_by(self, state: str) -> list[Incident]:
-        return [i for i in self.catalog.incidents_by_start if state in {t.country for t in i.targets}]
 
     def verdict_counts(self, norm_id: str) -> dict[str, int] | None:
         """Verdicts per kind; None for a norm the rules do not assess (never zeros)."""

@@ -15,6 +15,7 @@ from normwatch.errors import InputError
 from normwatch.knowledge.countries import country_code
 from normwatch.knowledge.models import OPERATIONS, SECTORS
 from normwatch.service.web.common import PER_PAGE, PageError, catalog_of, error_page, page, parse_int, url, views
+from normwatch.service.web.listing import Column, csv_response, csv_url, read_sort, text_key, wants_csv
 
 router = APIRouter(include_in_schema=False)
 
@@ -71,16 +72,42 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _first(values: list[Any]) -> Any:
+    return values[0] if values else None
+
+
+INCIDENT_COLUMNS = {
+    "start": Column(lambda r: r["start"], "desc"),
+    "name": Column(text_key("name")),
+    "operation": Column(lambda r: _first(r["operation"])),
+    "victims": Column(lambda r: tuple(r["victims"]) or None),
+    "responsible": Column(lambda r: tuple(x["state"] for x in r["responsible"]) or None),
+    "red_line": Column(lambda r: r["red_line"], "desc"),
+}
+"""The sortable columns of the incident list (the table's headers)."""
+INCIDENT_CSV = ("id", "name", "start", "operation", "victims", "sectors", "responsible", "red_line")
+
+
+def _csv_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "responsible": [f"{r['state']} ({r['confidence']})" for r in row["responsible"]]}
+
+
 @router.get("/incidents")
 def incident_list(request: Request) -> Response:
     try:
         params = dict(request.query_params)
         where = read_filter(params)
         number = parse_int(params.get("page"), "page", 1) or 1
+        sorting = read_sort(request, INCIDENT_COLUMNS, "start", "desc", keep=_filter_values(where))
     except PageError as exc:
         return error_page(request, exc)
     catalog = catalog_of(request)
-    rows, total = catalog.incidents(where, limit=PER_PAGE, offset=(number - 1) * PER_PAGE)
+    found, total = catalog.incidents(where, limit=len(catalog.kb.incidents), offset=0)
+    ordered = sorting.apply(catalog.summary(i) for i in found)
+    if wants_csv(request):
+        chosen = ordered[(number - 1) * PER_PAGE:number * PER_PAGE] if "page" in params else ordered
+        return csv_response([_csv_row(r) for r in chosen], INCIDENT_CSV, "incidents")
+    rows = ordered[(number - 1) * PER_PAGE:number * PER_PAGE]
     pages = max(1, math.ceil(total / PER_PAGE))
     if number > pages:
         # An empty page past the end looks like "no incidents": say which pages exist.
@@ -90,15 +117,17 @@ def incident_list(request: Request) -> Response:
     data = {
         "filters": filters,
         "total": total, "page": number, "pages": pages, "per_page": PER_PAGE,
-        "incidents": [catalog.summary(i) for i in rows],
+        "sort": sorting.state(),
+        "incidents": rows,
     }
+    kept = {**filters, **sorting.params()}
     nav = {
-        "prev": url("/incidents", **filters, page=number - 1) if number > 1 else None,
-        "next": url("/incidents", **filters, page=number + 1) if number < pages else None,
+        "prev": url("/incidents", **kept, page=number - 1) if number > 1 else None,
+        "next": url("/incidents", **kept, page=number + 1) if number < pages else None,
     }
     active = any(v is not None for v in filters.values())
     return page(request, "incidents.html", data, title="Incidents", facets=views(request).facets,
-                nav=nav, active=active)
+                nav=nav, active=active, sorting=sorting, csv_href=csv_url(request))
 
 
 @router.get("/incidents/{incident_id}")

@@ -24,13 +24,15 @@ FIGURES = {
 }
 """The static figures of :mod:`normwatch.publish.plots` shown under the charts, with their alt text."""
 
-STATIC = {"style.css": "text/css; charset=utf-8", "favicon.svg": "image/svg+xml"}
+STATIC = {"style.css": "text/css; charset=utf-8", "favicon.svg": "image/svg+xml",
+          "new-incident.js": "text/javascript; charset=utf-8"}
 
 
 @router.get("/methodology")
 def methodology(request: Request) -> Response:
     """How facts are sourced, what the verdicts mean, and how far they agree with experts."""
-    kb = catalog_of(request).kb
+    catalog = catalog_of(request)
+    kb = catalog.kb
     sourced = [bool(c.sources) for i in kb.incidents for c in i.attributions]
     sourced += [bool(c.sources) for i in kb.incidents for c in i.responses]
     topics = [s for p in kb.positions for s in p.topics.values()]
@@ -42,6 +44,8 @@ def methodology(request: Request) -> Response:
         "topics": len(topics),
         "topics_unconfirmed": sum(1 for t in topics if t.unconfirmed),
         "kb_version": kb.version,
+        # the definition of a red line is the rules' own clauses, so it cannot drift from them
+        "red_line_clauses": [{"reason": c.reason, "when": c.when} for c in catalog.rules.red_line],
     }
     return page(request, "methodology.html", data, title="Methodology")
 

@@ -59,7 +59,7 @@ def route_page(request: Request) -> Response:
             organised_crime=bool(form["organised_crime"]), kb=catalog_of(request).kb,
         ).model_dump(mode="json")
     except ValueError as exc:
-        data = {"error": "Bad request", "status": 400, "message": str(exc)}
+        data = {"error": "The question cannot be answered as asked", "status": 400, "message": str(exc)}
         return page(request, "route.html", data, status=400, **extra)
     return page(request, "route.html", answer, **extra)
 
