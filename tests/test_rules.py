@@ -35,10 +35,14 @@ def test_every_base_fact_is_documented():
         assert kind in ("bool", "number") and meaning.strip(), name
 
 
-def _value(kind: str) -> st.SearchStrategy:
-    if kind == "bool":
-        return st.one_of(st.none(), st.booleans())
-    return st.one_of(st.none(), st.sampled_from([0, 1, 2, 3, 4, 10, 1e9]))
+def _value(kind: str, may_be_unknown: bool = True) -> st.SearchStrategy:
+    known = st.booleans() if kind == "bool" else st.sampled_from([0, 1, 2, 3, 4, 10, 1e9])
+    return st.one_of(st.none(), known) if may_be_unknown else known
+
+
+UNKNOWN_AT_MOST = 10
+"""The reference evaluator tries every unknown fact both ways (2**n runs of cel-python): the
+long sector disjunctions have 20 facts, so only the first ten of an expression may be unknown."""
 
 
 @pytest.mark.parametrize("text", EXPRESSIONS)
@@ -46,7 +50,8 @@ def _value(kind: str) -> st.SearchStrategy:
 @given(data=st.data())
 def test_kleene_evaluator_agrees_with_cel_python(text, data):
     expr = compile_expression(text)
-    facts = {name: data.draw(_value(KINDS[name]), label=name) for name in sorted(expr.names)}
+    facts = {name: data.draw(_value(KINDS[name], n < UNKNOWN_AT_MOST), label=name)
+             for n, name in enumerate(sorted(expr.names))}
     assert expr.evaluate(facts) == evaluate_reference(expr, facts, KINDS)
 
 
