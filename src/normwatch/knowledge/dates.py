@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator
@@ -18,6 +19,7 @@ from pydantic import BeforeValidator
 _PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
+@lru_cache(maxsize=4096)
 def parse_partial(value: str) -> tuple[dt.date, dt.date]:
     """Return the first and last day that a partial date may mean.
 
