@@ -121,3 +121,19 @@ def test_report_figures_come_from_the_cache_the_second_time(kb, monkeypatch, tmp
     second = rp.build(kb, "norm", "un-gge-2015:13f")
     assert [i.png for i in second.images] == [i.png for i in first.images]
     assert rp.render(second, "pdf").startswith(b"%PDF")
+
+
+def test_a_report_is_rendered_once_per_knowledge_base_and_day(tmp_path, monkeypatch):
+    monkeypatch.setenv("NORMWATCH_CACHE", str(tmp_path / "cache"))
+    kb = normwatch.load_kb()
+    first, figures = rp.rendered(kb, "incident", "notpetya-2017", "md")
+    assert first.startswith(b"# ") and b"NotPetya" in first
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("built again although the knowledge base, rules and day are the same")
+
+    monkeypatch.setattr(rp, "build", refuse)
+    assert rp.rendered(kb, "incident", "notpetya-2017", "md") == (first, figures)
+    # another subject, format or day is built anew
+    with pytest.raises(AssertionError, match="built again"):
+        rp.rendered(kb, "incident", "wannacry-2017", "md")

@@ -363,10 +363,10 @@ def report(
     base = checked_kb(kb)
     rules = checked_rules(rules_dir)
     try:
-        document = reporting.build(base, kind, subject, rules, date_option(on, "--on"), date_option(since, "--since"))
+        data, figures = reporting.rendered(base, kind, subject, format_,  # type: ignore[arg-type]
+                                           rules, date_option(on, "--on"), date_option(since, "--since"))
     except reporting.ReportError as exc:
         fail(str(exc))
-    data = reporting.render(document, format_)  # type: ignore[arg-type]
     if out_path is None and format_ == "pdf":
         safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in (subject or "all"))
         out_path = Path(f"normwatch-{kind}-{safe}.pdf")
@@ -377,4 +377,4 @@ def report(
         out_path.write_bytes(data)
     except OSError as exc:
         fail(f"cannot write {out_path}: {exc.strerror}")
-    out.print(f"wrote {out_path} ({len(data)} bytes, {len(document.images)} figures)", highlight=False)
+    out.print(f"wrote {out_path} ({len(data)} bytes, {figures} figures)", highlight=False)

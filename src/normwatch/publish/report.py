@@ -579,6 +579,29 @@ def build(kb: KnowledgeBase, kind: str, subject: str | None, rules: RuleSet | No
     return norm_report(kb, subject, rules, on)
 
 
+def rendered(kb: KnowledgeBase, kind: str, subject: str | None, fmt: Format, rules: RuleSet | None = None,
+             on: dt.date | None = None, since: dt.date | None = None) -> tuple[bytes, int]:
+    """The report in ``fmt`` and its number of figures, rendered once per knowledge base,
+    rules, subject, day and format: a second request is read from the disk cache (a PDF's
+    layout is most of its time)."""
+    from normwatch.engine.rules import shipped_rules
+    from normwatch.knowledge import diskcache
+
+    rules = rules or shipped_rules()
+    key = "-".join([kb.version, rules.version, kind, subject or "", (on or dt.date.today()).isoformat(),
+                    since.isoformat() if since else "", fmt, diskcache.code_key(
+                        "publish/report", "publish/document", "publish/plots", "analysis/analytics",
+                        "analysis/brief", "engine/assessment")])
+    key = hashlib.sha256(key.encode()).hexdigest()[:32]
+    found = diskcache.load("report", key)
+    if isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], bytes):
+        return found[0], int(found[1])
+    document = build(kb, kind, subject, rules, on, since)
+    body = render(document, fmt)
+    diskcache.save("report", key, (body, len(document.images)))
+    return body, len(document.images)
+
+
 # --- rendering -----------------------------------------------------------------------------
 
 
@@ -777,5 +800,5 @@ def render(report: Report, fmt: Format) -> bytes:
 
 __all__ = [
     "KINDS", "Report", "ReportError", "bloc_report", "build", "catalogue_report", "incident_report",
-    "norm_report", "render", "state_report", "table_of", "to_html", "to_markdown", "to_pdf",
+    "norm_report", "render", "rendered", "state_report", "table_of", "to_html", "to_markdown", "to_pdf",
 ]
