@@ -118,3 +118,15 @@ def test_the_brief_lists_each_claim_with_its_own_sources(tmp_path: Path):
     assert "**Germany**: government attribution to Russian Federation on 2026-11-28, high confidence" in claims
     assert "(https://example.org/statement)" in claims
     assert "demarche on 2026-11-29" in claims and "(https://example.org/demarche)" in claims
+
+
+def test_the_api_serves_a_catalogue_brief_as_pdf():
+    from fastapi.testclient import TestClient
+
+    from normwatch.service.app import create_app
+
+    client = TestClient(create_app())
+    answer = client.get("/api/briefs/notpetya-2017?format=pdf")
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+    assert answer.content.startswith(b"%PDF-")
+    assert 'href="/api/briefs/notpetya-2017?format=pdf"' in client.get("/incidents/notpetya-2017").text

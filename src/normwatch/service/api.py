@@ -434,12 +434,13 @@ async def get_table(request: Request, name: Annotated[str, Path(min_length=1, ma
     return csv_response(table.rows, table.spec.column_names, name)
 
 
-@router.get("/briefs/{incident_id}", summary="Crisis brief of an incident (json, md or html)",
+@router.get("/briefs/{incident_id}", summary="Crisis brief of an incident (json, md, html or pdf)",
             responses={**_errors(404), 200: {"content": {
-                "text/markdown": {"schema": {"type": "string"}}, "text/html": {"schema": {"type": "string"}}}}})
+                "text/markdown": {"schema": {"type": "string"}}, "text/html": {"schema": {"type": "string"}},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}})
 def get_brief(
     request: Request, incident_id: Ident, on: Day = None,
-    fmt: Annotated[Literal["json", "md", "html"], Query(alias="format")] = "json",
+    fmt: Annotated[Literal["json", "md", "html", "pdf"], Query(alias="format")] = "json",
 ) -> Response:
     from normwatch.analysis.brief import brief
     from normwatch.publish.brief import brief_document
@@ -449,9 +450,15 @@ def get_brief(
     incident = _incident(catalog, incident_id)
     data = brief(incident, catalog.kb, catalog.rules, on).model_dump(mode="json")
     if fmt == "md":
-        return PlainTextResponse(to_markdown(brief_document(data)), media_type="text/markdown; charset=utf-8")
+        return PlainTextResponse(to_markdown(brief_document(data, catalog.kb)),
+                                 media_type="text/markdown; charset=utf-8")
     if fmt == "html":
-        return HTMLResponse(to_html(brief_document(data)))
+        return HTMLResponse(to_html(brief_document(data, catalog.kb)))
+    if fmt == "pdf":
+        from normwatch.publish.report import render
+
+        return Response(render(brief_document(data, catalog.kb), "pdf"), media_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="brief-{incident.id}.pdf"'})
     return json_bytes(json.dumps(data, ensure_ascii=False).encode())
 
 
