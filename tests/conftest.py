@@ -67,3 +67,21 @@ def pg_url() -> str:
     if os.environ.get("NORMWATCH_REQUIRE_POSTGRES"):
         pytest.fail(reason)
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def server():
+    """One normwatch server over the shipped knowledge base for every browser test file."""
+    from browsing import serve
+
+    with serve() as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for every browser test file."""
+    from browsing import chromium
+
+    with chromium() as launched:
+        yield launched

@@ -8,19 +8,15 @@ import sqlite3
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from test_browser import ARGS, CHROMIUM, LAPTOP, ROOT, _free_port, shot
+from browsing import LAPTOP, ROOT, needs_chromium, serve, shot
 
-pytestmark = pytest.mark.skipif(
-    not os.access(CHROMIUM, os.X_OK),
-    reason=f"{CHROMIUM} is missing: install Debian's chromium with `bash scripts/browser.sh`",
-)
+pytestmark = needs_chromium
 
 NEWS = (
     "BERLIN, 28 November 2026 - The German government said on Friday that hackers of Russia's military "
@@ -41,40 +37,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     made = subprocess.run([*cli, "token", "create", "--name", "desk-officer", "--scope", "write"],
                           env=env, check=True, capture_output=True, text=True)
     token = next(word for word in made.stdout.split() if word.startswith("nw_"))
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "normwatch.service.app:app_from_environment", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/static/style.css", timeout=2):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"the server did not start on {base}")
-            time.sleep(0.2)
-    try:
+    with serve("normwatch.service.app:app_from_environment", env) as base:
         yield base, database, token
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def pending_drafts(database: Path) -> int:
