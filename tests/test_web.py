@@ -579,3 +579,11 @@ def test_attributions_are_shown_in_date_order(client, kb):
     dates = [a.date for a in kb.incident_by_id["notpetya-2017"].attributions]
     positions = [table.index(f">{d}<") for d in sorted(dates)]
     assert positions == sorted(positions)
+
+
+def test_router_form_takes_country_names(client):
+    page = client.get("/route?requesting=France&holder=Netherlands&data=subscriber")
+    assert page.status_code == 200
+    assert "Channels from France" in page.text and 'maxlength="3"' not in page.text
+    data = client.get("/route?requesting=France&holder=Netherlands&data=subscriber&format=json").json()
+    assert data["question"]["requesting"] == "FRA" and data["question"]["holder"] == "NLD"
