@@ -19,10 +19,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from bench_rule_engine import mismatches as count_mismatches  # noqa: E402
 from synthetic import generate  # noqa: E402
 
 import normwatch  # noqa: E402
@@ -35,17 +35,6 @@ try:
     import rule_engine  # noqa: E402, F401
 except ImportError:  # the peer is optional: without it only the reference baseline runs
     peer = None  # type: ignore[assignment]
-
-
-def _mismatches(rows: list[dict[str, Any]], reference: list[Any]) -> int:
-    """Answers of the vectorised rows that differ from the reference assessments."""
-    count = 0
-    for row, item in zip(rows, reference, strict=True):
-        count += sum(row[n.id] != n.verdict for n in item.norms)
-        count += sum(row[f"law_{q}"] != v for q, v in item.law.model_dump().items())
-        count += row["red_line"] != item.red_line
-        count += row["tolerated_espionage"] != item.tolerated_espionage
-    return count
 
 
 def main() -> None:
@@ -76,7 +65,7 @@ def main() -> None:
             start = time.perf_counter()
             reference = [assess(i, kb, rules) for i in sample]
             ref_each = (time.perf_counter() - start) / len(sample)
-            mismatches = _mismatches(list(result.head(len(sample)).iter_rows(named=True)), reference)
+            mismatches = count_mismatches(list(result.head(len(sample)).iter_rows(named=True)), reference)
             print(
                 f"{size:>9,} incidents: vectorised {fast:6.2f} s end to end, median of {len(times)} "
                 f"(range {min(times):.2f}-{max(times):.2f} s; {size / fast:,.0f}/s); "

@@ -89,3 +89,21 @@ def chromium() -> Iterator[Any]:
 def shot(tab: Any, name: str, full_page: bool = True) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     tab.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
+
+
+def offline(context: Any) -> list[str]:
+    """Abort every request of ``context`` that leaves this machine; the list fills with
+    the addresses that tried."""
+    from urllib.parse import urlsplit
+
+    blocked: list[str] = []
+
+    def only_loopback(route: Any) -> None:
+        if urlsplit(route.request.url).hostname in LOOPBACK:
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    context.route("**/*", only_loopback)
+    return blocked

@@ -20,6 +20,14 @@ def kb() -> KnowledgeBase:
     return normwatch.load_kb()
 
 
+@pytest.fixture(scope="session")
+def rules():
+    """The rules shipped with normwatch."""
+    from normwatch.engine.rules import shipped_rules
+
+    return shipped_rules()
+
+
 @pytest.fixture
 def mini_kb(tmp_path: Path):
     """Build a small knowledge base from dicts: mini_kb({"instruments.yaml": {...}})."""
@@ -85,3 +93,19 @@ def browser():
 
     with chromium() as launched:
         yield launched
+
+
+@pytest.fixture
+def served(tmp_path: Path):
+    """A client of an app over a fresh store, the store, and one token per scope."""
+    from fastapi.testclient import TestClient
+
+    from normwatch.service.app import create_app
+    from normwatch.service.store import open_store
+
+    store = open_store(str(tmp_path / "served.sqlite"))
+    tokens = {scope: store.create_token(f"{scope}-user", scope) for scope in ("read", "write", "admin")}
+    with TestClient(create_app(store=store), raise_server_exceptions=False) as client:
+        yield client, store, tokens
+    store.close()
+

@@ -14,7 +14,6 @@ import normwatch
 from normwatch.analysis import analytics as an
 from normwatch.cli import app
 from normwatch.engine.columnar import addresses_of, assess_table, frame
-from normwatch.engine.rules import shipped_rules
 
 
 def assess(*args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -22,11 +21,6 @@ def assess(*args: Any, **kwargs: Any) -> dict[str, Any]:
     return normwatch.assess(*args, **kwargs).model_dump(mode="json")
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def rules():
-    return shipped_rules()
 
 
 def test_incident_table_agrees_with_the_engine_and_the_columnar_evaluator(kb, rules):

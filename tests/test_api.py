@@ -20,6 +20,7 @@ import normwatch
 from normwatch.engine.rules import shipped_rules
 from normwatch.service.app import create_app
 from normwatch.service.store import Store, incident_json, open_store
+from tokens_header import bearer
 
 
 def assess(*args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -49,20 +50,6 @@ def reader() -> Iterator[TestClient]:
     with TestClient(create_app(store=store)) as client:
         yield client
     store.close()
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[TestClient, Store, dict[str, str]]]:
-    """A client over a fresh store, and one token per scope."""
-    store = open_store(str(tmp_path / "api.sqlite"))
-    tokens = {scope: store.create_token(f"{scope}-user", scope) for scope in ("read", "write", "admin")}
-    with TestClient(create_app(store=store), raise_server_exceptions=False) as client:
-        yield client, store, tokens
-    store.close()
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 # --- reads ----------------------------------------------------------------------------------------

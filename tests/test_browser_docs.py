@@ -9,9 +9,8 @@ suite's (tests/browsing.py); a screenshot goes to ``out/screenshots/docs-offline
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
-from browsing import LOOPBACK, SHOTS, needs_chromium
+from browsing import SHOTS, needs_chromium, offline
 
 pytestmark = needs_chromium
 
@@ -19,18 +18,9 @@ pytestmark = needs_chromium
 def test_docs_render_offline_under_the_csp(server: str, browser: Any) -> None:
     from playwright.sync_api import expect
 
-    blocked: list[str] = []
     problems: list[str] = []
-
-    def only_loopback(route: Any) -> None:
-        if urlsplit(route.request.url).hostname in LOOPBACK:
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort("internetdisconnected")
-
     context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=server)
-    context.route("**/*", only_loopback)
+    blocked = offline(context)
     tab = context.new_page()
     tab.set_default_timeout(20_000)
     tab.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from browsing import LAPTOP, LOOPBACK, ROOT, needs_chromium, shot
+from browsing import LAPTOP, ROOT, needs_chromium, offline, shot
 
 pytestmark = needs_chromium
 
@@ -291,16 +291,7 @@ def test_researcher_first_hour(tab: Any) -> None:
     assert rows[0]["name"] == names[0]
 
     # /docs with the network off: Swagger UI comes from this server and lists the operations.
-    blocked: list[str] = []
-
-    def only_loopback(route: Any) -> None:
-        if urlsplit(route.request.url).hostname in LOOPBACK:
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort("internetdisconnected")
-
-    tab.context.route("**/*", only_loopback)
+    blocked = offline(tab.context)
     tab.goto("/docs")
     operations = tab.locator(".opblock")
     expect(operations.first).to_be_visible()

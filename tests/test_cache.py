@@ -4,7 +4,6 @@ store changes, never for token holders or uncacheable answers, bounded in bytes,
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,7 +16,8 @@ from starlette.routing import Route
 import normwatch
 from normwatch.service.app import create_app
 from normwatch.service.cache import ResponseCache, configured_bytes
-from normwatch.service.store import Store, open_store
+from normwatch.service.store import Store
+from tokens_header import bearer
 
 TAXII = "application/taxii+json;version=2.1"
 READS = [
@@ -41,19 +41,6 @@ def pair() -> Iterator[tuple[TestClient, TestClient]]:
     """Two apps over the shipped catalogue: with the cache, and without it."""
     with TestClient(create_app()) as cached, TestClient(create_app(cache_bytes=0)) as plain:
         yield cached, plain
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[TestClient, Store, dict[str, str]]]:
-    store = open_store(str(tmp_path / "cache.sqlite"))
-    tokens = {scope: store.create_token(f"{scope}-user", scope) for scope in ("read", "write", "admin")}
-    with TestClient(create_app(store=store), raise_server_exceptions=False) as client:
-        yield client, store, tokens
-    store.close()
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def stats(client: TestClient) -> Any:

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 import normwatch
 from normwatch.cli import app
 from normwatch.engine.assessment import assessed_norms
-from normwatch.engine.rules import LAW_QUESTIONS, shipped_rules
+from normwatch.engine.rules import LAW_QUESTIONS
 from normwatch.knowledge.models import Incident
 
 runner = CliRunner()
@@ -29,11 +29,6 @@ def assess(*args: Any, **kwargs: Any) -> dict[str, Any]:
 
 VERDICTS = {"breach", "possible", "not-engaged", "undetermined"}
 ANSWERS = {"yes", "possible", "no", "undetermined"}
-
-
-@pytest.fixture(scope="module")
-def rules():
-    return shipped_rules()
 
 
 def _assess(kb, rules, incident_id):

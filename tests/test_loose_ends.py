@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from normwatch.analysis import analytics as an
 from normwatch.analysis.catalog import Catalog
 from normwatch.cli import app
-from normwatch.engine.rules import Clause, shipped_rules
+from normwatch.engine.rules import Clause
 from normwatch.publish import report as rp
 
 pytest.importorskip("fastapi")
@@ -25,11 +25,6 @@ from fastapi.testclient import TestClient  # noqa: E402
 from normwatch.service.app import create_app  # noqa: E402
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def rules():
-    return shipped_rules()
 
 
 @pytest.fixture(scope="module")

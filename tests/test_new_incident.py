@@ -3,15 +3,11 @@ downloads, and drafts saved only with a write token."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from normwatch.service.app import create_app
-from normwatch.service.store import Store, open_store
+from normwatch.service.store import Store
 
 FORM: dict[str, Any] = {
     "id": "hospital-wiper-2026", "name": "Wiper attack on a regional hospital network", "start": "2026-11-20",
@@ -24,15 +20,6 @@ FORM: dict[str, Any] = {
     "effects.availability": "lasting", "effects.data_destroyed": "yes",
     "sources": "https://example.org/statement",
 }
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[TestClient, Store, dict[str, str]]]:
-    store = open_store(str(tmp_path / "form.sqlite"))
-    tokens = {scope: store.create_token(f"{scope}-user", scope) for scope in ("read", "write")}
-    with TestClient(create_app(store=store), raise_server_exceptions=False) as client:
-        yield client, store, tokens
-    store.close()
 
 
 def drafts(store: Store) -> int:

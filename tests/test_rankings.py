@@ -16,7 +16,6 @@ from normwatch.analysis import analytics as an
 from normwatch.analysis.catalog import Catalog
 from normwatch.analysis.rankings import CSV_COLUMNS, Rankings, UnknownRanking, rankings, rankings_csv
 from normwatch.cli import app
-from normwatch.engine.rules import shipped_rules
 
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
@@ -25,11 +24,6 @@ from markupsafe import escape  # noqa: E402
 from normwatch.service.app import create_app  # noqa: E402
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def rules():
-    return shipped_rules()
 
 
 @pytest.fixture(scope="module")

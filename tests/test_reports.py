@@ -16,7 +16,6 @@ from typer.testing import CliRunner
 
 from normwatch.analysis import analytics as an
 from normwatch.cli import app
-from normwatch.engine.rules import shipped_rules
 from normwatch.publish import plots
 from normwatch.publish import report as rp
 
@@ -24,11 +23,6 @@ runner = CliRunner()
 PNG = b"\x89PNG\r\n\x1a\n"
 SUBJECTS = [("incident", "notpetya-2017"), ("state", "IRN"), ("bloc", "five-eyes"),
             ("norm", "un-gge-2015:13f"), ("catalogue", None)]
-
-
-@pytest.fixture(scope="module")
-def rules():
-    return shipped_rules()
 
 
 @pytest.fixture(scope="module")

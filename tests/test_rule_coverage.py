@@ -8,15 +8,10 @@ import pytest
 import normwatch
 from fixture_cases import CASES
 from normwatch.engine.assessment import derive, inject_law, law_answers, red_line
-from normwatch.engine.rules import RuleSet, expression, shipped_rules
+from normwatch.engine.rules import RuleSet, expression
 
 NEVER_RECORDED = {"botnet_use"}
 """Facts Contract 1 cannot record (always unknown), so no case can engage a clause on them."""
-
-
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return shipped_rules()
 
 
 @pytest.fixture(scope="module")

@@ -54,11 +54,6 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     handle.close()
 
 
-@pytest.fixture(scope="module")
-def rules() -> RuleSet:
-    return shipped_rules()
-
-
 @pytest.fixture
 def built(store: Store, kb: normwatch.KnowledgeBase, rules: RuleSet) -> Store:
     store.build(kb, rules, who="test")
