@@ -31,7 +31,7 @@ from normwatch.knowledge.countries import CountryCode, country_codes, country_na
 from normwatch.knowledge.models import Incident, Operation, Sector
 from normwatch.service.media import preferred
 from normwatch.service.store import Store, incident_json
-from normwatch.service.tokens import Scope, TokenInfo, allows
+from normwatch.service.tokens import Scope, TokenInfo, TokenRefused, authorize
 
 # --- response and request models (they shape /openapi.json) --------------------------------
 
@@ -262,15 +262,11 @@ def _require(scope: Scope) -> Callable[..., TokenInfo]:
         request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
     ) -> TokenInfo:
         store = store_of(request)
-        if credentials is None:
-            raise HTTPException(401, "this needs an API token: send `Authorization: Bearer <token>`",
-                                headers={"WWW-Authenticate": "Bearer"})
-        info = store.verify_token(credentials.credentials)
-        if info is None:
-            raise HTTPException(401, "invalid or revoked API token", headers={"WWW-Authenticate": "Bearer"})
-        if not allows(info.scope, scope):
-            raise HTTPException(403, f"token {info.name!r} has scope {info.scope!r}; this needs {scope!r}")
-        return info
+        try:
+            return authorize(store.verify_token, credentials.credentials if credentials else None, scope)
+        except TokenRefused as exc:
+            challenge = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+            raise HTTPException(exc.status, exc.message, headers=challenge) from None
 
     return check_token
 

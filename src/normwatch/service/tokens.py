@@ -23,6 +23,7 @@ import hmac
 import os
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -110,3 +111,27 @@ def matches(secret: str, salt: str, stored: str) -> bool:
 def allows(scope: str, needed: Scope) -> bool:
     """Scopes are ordered: admin includes write, write includes read."""
     return scope in _RANK and _RANK[scope] >= _RANK[needed]
+
+
+class TokenRefused(Exception):
+    """A token that does not allow what was asked: ``status`` is 401 (missing, invalid or
+    revoked) or 403 (a scope too low)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def authorize(verify: Callable[[str], TokenInfo | None], secret: str | None, needed: Scope) -> TokenInfo:
+    """The owner of ``secret`` if its scope allows ``needed``; :class:`TokenRefused` if not.
+    ``verify`` is the store's look-up (``Store.verify_token``). The one check of the API and
+    the web forms."""
+    if not secret:
+        raise TokenRefused(401, "this needs an API token: send `Authorization: Bearer <token>`")
+    info = verify(secret)
+    if info is None:
+        raise TokenRefused(401, "invalid or revoked API token")
+    if not allows(info.scope, needed):
+        raise TokenRefused(403, f"token {info.name!r} has scope {info.scope!r}; this needs {needed!r}")
+    return info

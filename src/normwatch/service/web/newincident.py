@@ -240,21 +240,16 @@ def _download(incident: Incident, data: dict[str, Any], fmt: str) -> Response:
 def _submit(request: Request, incident: Incident, form: dict[str, list[str]]) -> dict[str, Any]:
     """Save the record as a pending draft; PageError 401/403 when the token does not allow it."""
     from normwatch.service.store import Store, incident_json
-    from normwatch.service.tokens import allows
+    from normwatch.service.tokens import TokenRefused, authorize
 
-    secret = _one(form, "token")
-    if not secret:
-        raise PageError(401, "Saving a draft needs an API token with the write scope; nothing was saved.",
-                        title="Token needed")
     store: Store | None = getattr(request.app.state, "store", None)
     if store is None:
         raise PageError(503, "This server runs without a store; nothing was saved.", title="No store")
-    info = store.verify_token(secret)
-    if info is None:
-        raise PageError(401, "The token is invalid or revoked; nothing was saved.", title="Token refused")
-    if not allows(info.scope, "write"):
-        raise PageError(403, f"The token {info.name!r} has the scope {info.scope!r}; saving a draft needs "
-                        "'write'. Nothing was saved.", title="Token refused")
+    try:
+        info = authorize(store.verify_token, _one(form, "token"), "write")
+    except TokenRefused as exc:
+        raise PageError(exc.status, f"Saving a draft needs a token with the write scope: {exc.message}. "
+                        "Nothing was saved.", title="Token refused") from None
     reason = _one(form, "reason") or "entered with the new-incident form"
     return store.submit(incident_json(incident), info.name, reason, request.app.state.reference_kb)
 
