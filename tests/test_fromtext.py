@@ -251,3 +251,13 @@ def test_the_text_names_the_state_of_a_group_over_the_knowledge_base() -> None:
     # Mandiant linked UNC1151 to Belarus; the knowledge base gives its Ghostwriter group to Russia
     found = draft_from_text("The Belarusian threat actor UNC1151 targeted Ukrainian government agencies.").found()
     assert found["responsible"] == ["BLR"] and found["victims"] == ["UKR"]
+
+
+def test_every_group_the_gazetteer_adds_cites_its_sources():
+    from importlib import resources
+
+    import yaml
+
+    data = yaml.safe_load((resources.files("normwatch.data") / "gazetteer.yaml").read_text(encoding="utf-8"))
+    for entry in data["groups_not_in_kb"]:
+        assert entry["sources"] and all(u.startswith("https://") for u in entry["sources"]), entry["names"]
