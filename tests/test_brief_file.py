@@ -130,3 +130,16 @@ def test_the_api_serves_a_catalogue_brief_as_pdf():
     assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
     assert answer.content.startswith(b"%PDF-")
     assert 'href="/api/briefs/notpetya-2017?format=pdf"' in client.get("/incidents/notpetya-2017").text
+
+
+def test_what_is_not_recorded_is_said_so_not_none(tmp_path: Path):
+    bare = {"id": "bare-2026", "name": "An unattributed intrusion", "start": "2026-11-20",
+            "operation": ["espionage"], "targets": [{"country": "ISL", "sector": "research"}],
+            "sources": ["https://example.org/bare"]}
+    path = tmp_path / "bare.yaml"
+    path.write_text(yaml.safe_dump(bare), encoding="utf-8")
+    md = runner.invoke(app, ["brief", "--file", str(path)]).output
+    assert "- none\n" not in md
+    assert "no state is held responsible on the recorded attributions" in md
+    assert "no attribution or response is recorded" in md
+    assert "Red line crossed: not on the recorded facts" in md and "Red line crossed: no —" not in md

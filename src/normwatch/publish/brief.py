@@ -123,7 +123,10 @@ def brief_document(data: dict[str, Any], kb: KnowledgeBase | None = None) -> Rep
                for r in sorted(inc.get("responses", []), key=lambda r: (r.get("date") is None, r.get("date") or ""))]
     red_text, red_rules = names.reasons(a["red_line_reasons"])
     act = [
-        Item("Red line crossed: " + ("yes" if a["red_line"] else "no") + (f" — {red_text}" if red_text else ""),
+        # "no" on the recorded facts is not "no": what could not be decided is said
+        Item(("Red line crossed: yes" + (f" — {red_text}" if red_text else "")) if a["red_line"] else
+             ("Red line crossed: not on the recorded facts" + (f"; what could not be decided: {red_text}"
+                                                              if red_text else "")),
              rules=red_rules),
         Item(f"Tolerated espionage: {'yes' if a['tolerated_espionage'] else 'no'}"),
         Item(f"Intensity: {a['intensity']} / 10"),
@@ -159,15 +162,19 @@ def brief_document(data: dict[str, Any], kb: KnowledgeBase | None = None) -> Rep
                      lead=f"{names.state(c['between'][0])} – {names.state(c['between'][1])}")
                 for c in data["channels"]]
     doc.add(
-        Heading("Who is responsible"), Points(responsible),
-        Heading("The claims, each with its sources"), Points(claims),
+        Heading("Who is responsible"),
+        Points(responsible, "no state is held responsible on the recorded attributions"),
+        Heading("The claims, each with its sources"), Points(claims, "no attribution or response is recorded"),
         Heading("The act"), Points(act),
-        Heading("Norms engaged"), Points(norms),
-        Heading("Commitments broken"), Points(broken),
+        Heading("Norms engaged"),
+        Points(norms, "no norm is breached or possibly breached on what the record says"),
+        Heading("Commitments broken"),
+        Points(broken, "no breach of a commitment the responsible state is recorded as having made"),
         Heading("International law"), Points(law),
         Heading("Response options"), Points(options),
-        Heading("Precedents"), Points(precedents),
-        Heading("Channels for de-escalation"), Points(channels),
+        Heading("Precedents"), Points(precedents, "no similar incident is recorded in the catalogue"),
+        Heading("Channels for de-escalation"),
+        Points(channels, "no confidence-building channel binding both states is recorded"),
         Heading("Sources"),
         Bullets([(url, url) for url in inc.get("sources", [])]),
     )

@@ -40,6 +40,8 @@ class Paragraph:
 class Bullets:
     items: list[tuple[str, str | None]]
     """Each item: its text and an optional link."""
+    empty: str = "none recorded"
+    """Said when there are no items: what the knowledge base does not record is not "none"."""
 
 
 @dataclass
@@ -68,6 +70,8 @@ class Points:
     """A list of :class:`Item`: the reasons, names and links of a brief."""
 
     items: list[Item]
+    empty: str = "none recorded"
+    """Said when there are no items (the knowledge base may simply not record any)."""
 
 
 @dataclass
@@ -217,16 +221,16 @@ def to_markdown(report: Report) -> str:
                 lines += [md_text(text), ""]
         elif isinstance(block, Bullets):
             items = [f"- [{md_text(t)}]({_md_url(u)})" if u else f"- {md_text(t)}" for t, u in block.items]
-            lines += items or ["- none"]
+            lines += items or [f"- {md_text(block.empty)}"]
             lines.append("")
         elif isinstance(block, Points):
-            lines += [f"- {_md_item(item, notes)}" for item in block.items] or ["- none"]
+            lines += [f"- {_md_item(item, notes)}" for item in block.items] or [f"- {md_text(block.empty)}"]
             lines.append("")
         elif isinstance(block, Table):
             if block.caption:
                 lines += [f"*{md_text(block.caption)}*", ""]
             if not block.rows:
-                lines += ["(none)", ""]
+                lines += ["(none recorded)", ""]
                 continue
             lines.append("| " + " | ".join(_md_cell(c) for c in block.columns) + " |")
             lines.append("|" + "---|" * len(block.columns))
@@ -307,15 +311,15 @@ def to_html(report: Report) -> str:
             body += [f"<p>{e(text)}</p>" for text in paragraphs(block.text)]
         elif isinstance(block, Bullets):
             items = [f"<li><a href=\"{e(u)}\">{e(t)}</a></li>" if u else f"<li>{e(t)}</li>" for t, u in block.items]
-            body.append("<ul>" + "".join(items or ["<li>none</li>"]) + "</ul>")
+            body.append("<ul>" + "".join(items or [f"<li>{e(block.empty)}</li>"]) + "</ul>")
         elif isinstance(block, Points):
             items = [f"<li>{_html_item(item)}</li>" for item in block.items]
-            body.append("<ul>" + "".join(items or ["<li>none</li>"]) + "</ul>")
+            body.append("<ul>" + "".join(items or [f"<li>{e(block.empty)}</li>"]) + "</ul>")
         elif isinstance(block, Table):
             if block.caption:
                 body.append(f"<p class=\"caption\">{e(block.caption)}</p>")
             if not block.rows:
-                body.append("<p>(none)</p>")
+                body.append("<p>(none recorded)</p>")
                 continue
             head = "".join(f"<th>{e(c)}</th>" for c in block.columns)
             rows = []

@@ -282,7 +282,7 @@ def incident_report(kb: KnowledgeBase, incident_id: str, rules: RuleSet | None =
     report.add(Heading("Similar incidents in the catalogue"),
                Table(["incident", "start", "similarity", "responses"],
                      [[p["name"], p["start"], f"{p['similarity']:.2f}",
-                       ", ".join(f"{r['kind']} by {names.state(r['by'])}" for r in p["responses"]) or "none"]
+                       ", ".join(f"{r['kind']} by {names.state(r['by'])}" for r in p["responses"]) or "none recorded"]
                       for p in similar], widths=[2.5, 1, 1, 5]))
     _sources(report, kb, [incident.id])
     figs.save()
@@ -667,7 +667,7 @@ def to_pdf(report: Report) -> bytes:
                 pdf.ln(2)
         elif isinstance(block, Bullets):
             pdf.set_font("DejaVu", "", 8.5 if any(u for _, u in block.items) else 9.5)
-            for text, url in block.items or [("none", None)]:
+            for text, url in block.items or [(block.empty, None)]:
                 pdf.set_x(pdf.l_margin + 3)
                 if url:
                     pdf.set_text_color(30, 80, 160)
@@ -678,7 +678,7 @@ def to_pdf(report: Report) -> bytes:
                     pdf.multi_cell(pdf.epw - 3, 5, f"• {text}", new_x="LMARGIN", new_y="NEXT", align="L")
             pdf.ln(2)
         elif isinstance(block, Points):
-            for item in block.items or [Item("none")]:
+            for item in block.items or [Item(block.empty)]:
                 _pdf_item(pdf, item, notes)
             pdf.ln(2)
         elif isinstance(block, Table):
@@ -687,7 +687,7 @@ def to_pdf(report: Report) -> bytes:
                 pdf.multi_cell(0, 4.5, block.caption, new_x="LMARGIN", new_y="NEXT")
             if not block.rows:
                 pdf.set_font("DejaVu", "", 8.5)
-                pdf.multi_cell(0, 5, "(none)", new_x="LMARGIN", new_y="NEXT")
+                pdf.multi_cell(0, 5, "(none recorded)", new_x="LMARGIN", new_y="NEXT")
                 pdf.ln(1)
                 continue
             pdf.set_font("DejaVu", "", 7 if len(block.columns) > 6 else 7.5)
