@@ -1,5 +1,5 @@
 """Benchmark: reading incident YAML files with PyYAML's pure-Python SafeLoader vs the
-project's reader (normwatch.knowledge.load.parse_yaml, libyaml's parser underneath).
+project's reader (normwatch.knowledge.yamlread.parse_yaml, libyaml's parser underneath).
 
 The files are 1,450 incidents written as Contract-1 YAML into a temporary folder: the
 EuRepoC Global Database mapped by normwatch's importer when ../shared/data/external/ holds
@@ -26,8 +26,8 @@ import yaml
 sys.path.insert(0, str(Path(__file__).parent))
 
 from normwatch.interchange.incidents_io import dump_yaml  # noqa: E402
-from normwatch.knowledge.load import parse_yaml  # noqa: E402
 from normwatch.knowledge.models import Incident  # noqa: E402
+from normwatch.knowledge.yamlread import parse_yaml  # noqa: E402
 
 EUREPOC = Path(__file__).resolve().parents[2] / "shared" / "data" / "external" / "EuRepoC_Global_Database_1.1.csv"
 

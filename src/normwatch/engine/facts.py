@@ -86,7 +86,7 @@ class ClosedWorld(BaseModel):
     unset are taken as stated. Contract 1 makes ``operation`` the record's full account of
     what the operation did, so an espionage-only record did not, say, destroy data."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     only: list[Operation] = Field(min_length=1)
     implies: Effects

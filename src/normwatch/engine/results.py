@@ -16,7 +16,7 @@ Confidence = Literal["high", "medium", "low"]
 
 
 class _Result(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class ResponsibleState(_Result):

@@ -35,7 +35,7 @@ Verdict = Literal["breach", "possible", "not-engaged", "undetermined"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Clause(_Strict):

@@ -10,7 +10,6 @@ killed import leaves beside it is settled by the next import or load
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import os
 import secrets
@@ -23,8 +22,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from normwatch.errors import InputError, Problem
 from normwatch.files import user_mode
@@ -167,6 +164,8 @@ def check_related(
 
 
 def _group_yaml(group: ThreatActor) -> str:
+    import yaml  # writers only: this module is imported by every reader of incident files
+
     data = {"groups": [group.model_dump(mode="json", exclude_defaults=True)]}
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
@@ -250,6 +249,8 @@ _RENAME_EXCHANGE = 2
 def _renameat2() -> Any:
     if not sys.platform.startswith("linux"):
         return None
+    import ctypes
+
     try:
         function = ctypes.CDLL(None, use_errno=True).renameat2  # glibc 2.28 and later
     except (OSError, AttributeError):
@@ -266,6 +267,8 @@ def _exchange(a: Path, b: Path) -> bool:
         return False
     if function(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
         return True
+    import ctypes
+
     code = ctypes.get_errno()
     if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
         return False

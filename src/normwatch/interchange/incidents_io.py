@@ -11,8 +11,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from normwatch.errors import Problem
 from normwatch.knowledge.load import parse_records, read_text, read_yaml
 from normwatch.knowledge.models import Incident
@@ -83,6 +81,8 @@ def read_incident_file(path: Path) -> tuple[list[Incident], list[Problem]]:
 
 def dump_yaml(incident: Incident) -> str:
     """One incident as a YAML document (dates stay quoted strings)."""
+    import yaml  # only writers need it: reading a cached start does not
+
     return yaml.safe_dump(
         incident_to_dict(incident), sort_keys=False, allow_unicode=True, width=100
     )

@@ -93,7 +93,7 @@ Relation = Literal["enabled-by", "part-of", "same-campaign", "response-to"]
 class Record(BaseModel):
     """Base of every record: unknown keys are errors; records are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Uncertain(Record):

@@ -646,7 +646,7 @@ def get_route(
 
 
 def _rule_data(rule: dict[str, Any] | str) -> Any:
-    from normwatch.knowledge.load import parse_yaml
+    from normwatch.knowledge.yamlread import parse_yaml
 
     if isinstance(rule, dict):
         return rule
