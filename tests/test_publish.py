@@ -3,6 +3,7 @@ behind a disclosure, sources beside their claims, readable versions, cached figu
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -121,6 +122,27 @@ def test_report_figures_come_from_the_cache_the_second_time(kb, monkeypatch, tmp
     second = rp.build(kb, "norm", "un-gge-2015:13f")
     assert [i.png for i in second.images] == [i.png for i in first.images]
     assert rp.render(second, "pdf").startswith(b"%PDF")
+
+
+def test_figures_are_kept_by_what_they_plot_not_by_day_or_report(kb, monkeypatch, tmp_path):
+    monkeypatch.setenv("NORMWATCH_CACHE", str(tmp_path))
+    first = rp.build(kb, "catalogue", None, on=dt.date(2026, 11, 30))
+    from normwatch.publish import plots
+
+    drawn: list[str] = []
+    for name in ("timeline", "heatmap", "delay_histogram", "network", "stacked_years", "red_line_trend",
+                 "bloc_bars"):
+        real = getattr(plots, name)
+        monkeypatch.setattr(plots, name, lambda *a, _n=name, _f=real, **k: drawn.append(_n) or _f(*a, **k))
+    # the next day, only the figure that shows the day is drawn again: the bloc comparison
+    # names the day its coverage is counted on; nothing else it plots changed
+    second = rp.build(kb, "catalogue", None, on=dt.date(2026, 12, 1))
+    assert drawn == ["bloc_bars"]
+    assert [i.png for i in second.images if i.key != "blocs"] == [i.png for i in first.images if i.key != "blocs"]
+    # the same report again draws nothing
+    drawn.clear()
+    rp.build(kb, "catalogue", None, on=dt.date(2026, 12, 1))
+    assert drawn == []
 
 
 def test_a_report_is_rendered_once_per_knowledge_base_and_day(tmp_path, monkeypatch):

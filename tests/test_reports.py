@@ -155,3 +155,29 @@ def test_pdf_pages_render_to_images(reports, tmp_path):
 
 def test_report_paths_are_package_relative():
     assert Path(rp.__file__).name == "report.py"
+
+
+@pytest.mark.skipif(
+    shutil.which("pdftotext") is None and not os.environ.get("NORMWATCH_REQUIRE_POPPLER"),
+    reason="pdftotext (poppler-utils) is not installed; scripts/test.sh installs it and requires it",
+)
+def test_pdf_lines_keep_every_word_and_every_link_whole(tmp_path):
+    from normwatch.publish.document import Item, Points
+
+    words = " ".join(f"word{n}" for n in range(400))
+    url = "https://example.org/" + "-".join(f"segment{n}" for n in range(60))
+    report = rp.Report(kind="incident", subject="x", title="A long point", kb_version="v", kb_as_of="2026-12-01",
+                       rules_version="r", generated="2026-12-01",
+                       blocks=[Points([Item(words, lead="Lead", sources=[url]), Item("short", sources=[url])])])
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(rp.to_pdf(report))
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True,
+                          timeout=60).stdout
+    found = re.findall(r"word\d+", text)
+    assert found == words.split()  # every word, once, in order, over many lines
+    assert len([line for line in text.splitlines() if "word" in line]) > 10
+    lines = text.splitlines()
+    # no line runs past the page: the widest is within A4's 180 mm of text at these sizes
+    assert max(len(line.rstrip()) for line in lines) < 200
+    assert text.replace("\n", "").replace(" ", "").replace("\u200b", "").count(url) == 2
+    assert len(re.findall(rb"/URI \(", pdf.read_bytes())) >= 2

@@ -73,8 +73,23 @@ def _rules(rules: RuleSet | None) -> RuleSet:
 def assessments(kb: KnowledgeBase, rules: RuleSet | None = None) -> dict[str, dict[str, Any]]:
     """The Contract 3 assessment of every catalogue incident, by incident id (cached)."""
     ruleset = _rules(rules)
-    return _memo(kb, ("assessments", ruleset.version),
-                 lambda: {i.id: assess(i, kb, ruleset).model_dump(mode="json") for i in kb.incidents})
+    return _memo(kb, ("assessments", ruleset.version), lambda: _assess_all(kb, ruleset))
+
+
+def _assess_all(kb: KnowledgeBase, rules: RuleSet) -> dict[str, dict[str, Any]]:
+    """Every assessment, kept in the disk cache per knowledge base, rules and engine code
+    (an assessment does not depend on the day): a report, a scorecard or a ranking started
+    in a new process does not assess the catalogue again."""
+    from normwatch.knowledge import diskcache
+
+    key = f"{kb.version}-{rules.version}-{diskcache.package_key('engine', 'knowledge')}"
+    found = diskcache.load("assessments", key) if kb.version else None
+    if isinstance(found, dict) and found.keys() == {i.id for i in kb.incidents}:
+        return found
+    made = {i.id: assess(i, kb, rules).model_dump(mode="json") for i in kb.incidents}
+    if kb.version:
+        diskcache.save("assessments", key, made)
+    return made
 
 
 def incident_day(incident: Incident) -> dt.date:

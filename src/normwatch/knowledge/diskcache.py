@@ -43,6 +43,16 @@ def code_key(*modules: str) -> str:
     return digest.hexdigest()[:16]
 
 
+def package_key(*folders: str) -> str:
+    """A digest of every module's source in the named normwatch subpackages (``engine``):
+    for a cached result that code spread over many modules computes."""
+    package = Path(__file__).parent.parent
+    return code_key(*sorted(
+        path.relative_to(package).with_suffix("").as_posix()
+        for folder in folders for path in (package / folder).glob("*.py")
+    ))
+
+
 def load(kind: str, key: str) -> Any | None:
     """The cached object for (kind, key), or None."""
     folder = _folder()
@@ -55,8 +65,9 @@ def load(kind: str, key: str) -> Any | None:
         return None
 
 
-def save(kind: str, key: str, value: Any) -> None:
-    """Store an object for (kind, key); written atomically, errors ignored."""
+def save(kind: str, key: str, value: Any, keep: int | None = None) -> None:
+    """Store an object for (kind, key); written atomically, errors ignored. The newest
+    ``keep`` entries of the kind stay (default :data:`KEEP`)."""
     folder = _folder()
     if folder is None:
         return
@@ -65,7 +76,7 @@ def save(kind: str, key: str, value: Any) -> None:
             pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # noqa: BLE001
         return
-    _prune(folder, kind)
+    _prune(folder, kind, KEEP if keep is None else keep)
 
 
 KEEP = 8
@@ -73,10 +84,10 @@ KEEP = 8
 older ones go (newest kept), and the folder cannot grow without bound."""
 
 
-def _prune(folder: Path, kind: str) -> None:
+def _prune(folder: Path, kind: str, keep: int) -> None:
     try:
         entries = sorted(folder.glob(f"{kind}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for stale in entries[KEEP:]:
+        for stale in entries[keep:]:
             stale.unlink(missing_ok=True)
         for orphan in folder.glob("*.tmp"):  # left by a process killed while writing
             if orphan.stat().st_mtime < _now() - 3600:

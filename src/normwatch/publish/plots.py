@@ -316,7 +316,10 @@ CONFIDENCE_COLORS = {"high": "#173b5e", "medium": BLUE, "low": "#9ecae1"}
 
 def stacked_years(table: pl.DataFrame, key: str, title: str, top: int = 7,
                   colors: dict[str, str] | None = None) -> Figure:
-    """Stacked bars: incidents per year, split by ``key`` (top keys, the rest as other)."""
+    """Stacked bars: incidents per year, split by ``key`` (top keys, the rest as other);
+    confidence levels always take :data:`CONFIDENCE_COLORS`."""
+    if colors is None and key == "confidence":
+        colors = CONFIDENCE_COLORS
     if table.height == 0:
         return _empty(_figure(8, 3), "nothing to show")
     totals = table.group_by(key).agg(pl.col("incidents").sum()).sort(["incidents", key], descending=[True, False])

@@ -18,7 +18,6 @@ import hashlib
 import io
 import re
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -49,7 +48,6 @@ from normwatch.publish.document import (
 )
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
     from normwatch.publish import plots
 
@@ -82,41 +80,37 @@ def _new(kb: KnowledgeBase, rules: RuleSet, kind: str, subject: str, title: str,
     return report
 
 
-class _Figures:
-    """The figures of one report, drawn once per knowledge base, rules, day and subject and
-    kept in the disk cache as PNG: a report made again (the same PDF, or its HTML) reuses
-    them instead of drawing (drawing is most of a report's time)."""
+FIGURES_KEPT = 64
+"""Figures kept in the disk cache (about 100 KB each): every report's, on every day."""
 
-    def __init__(self, report: Report, extra: str = "") -> None:
+
+class _Figures:
+    """The figures of one report. Each is kept in the disk cache as PNG under a digest of what
+    it plots (the plotting function's name, its data and arguments, and the plotting code), not
+    of the day or the report: a report made again, on another day, in another format or for
+    another subject, reuses every figure whose data did not change, and one whose data did
+    change is drawn again (drawing is most of a report's time)."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+
+    def add(self, key: str, caption: str, plot: str, *args: Any, **kwargs: Any) -> None:
+        """Add the figure ``key``: ``plots.<plot>(*args, **kwargs)``, from the cache if drawn before."""
+        import pickle
+
         from normwatch.knowledge import diskcache
 
-        self.report = report
-        self.key = hashlib.sha256("|".join((
-            report.kind, report.subject, report.kb_version, report.rules_version, report.generated, extra,
-            diskcache.code_key("publish/plots", "publish/report", "analysis/analytics"),
-        )).encode()).hexdigest()[:32]
-        found = diskcache.load("report-figures", self.key)
-        self.cached: dict[str, tuple[bytes, float]] = found if isinstance(found, dict) else {}
-        self.drawn: dict[str, tuple[bytes, float]] = {}
-
-    def has(self, key: str) -> bool:
-        return key in self.cached
-
-    def add(self, key: str, caption: str, draw: Callable[[], Figure]) -> None:
-        """Add the figure ``key``: from the cache, else drawn by ``draw``."""
-        found = self.cached.get(key)
-        if found is None:
+        digest = hashlib.sha256(pickle.dumps((plot, args, sorted(kwargs.items())), protocol=5))
+        digest.update(diskcache.code_key("publish/plots").encode())
+        name = digest.hexdigest()[:32]
+        found = diskcache.load("figure", name)
+        if not (isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], bytes)):
             _load_plots()
-            fig = draw()
+            fig = getattr(plots, plot)(*args, **kwargs)
             width, height = fig.get_size_inches()
-            found = self.drawn[key] = (plots.png_bytes(fig, dpi=130), float(height / width))
+            found = (plots.png_bytes(fig, dpi=130), float(height / width))
+            diskcache.save("figure", name, found, keep=FIGURES_KEPT)
         self.report.add(Image(key, caption, found[0], found[1]))
-
-    def save(self) -> None:
-        if self.drawn:
-            from normwatch.knowledge import diskcache
-
-            diskcache.save("report-figures", self.key, {**self.cached, **self.drawn})
 
 
 def _by_date(table: Table, kb: KnowledgeBase, states: tuple[str, ...] = ("state", "responsible", "by")) -> Table:
@@ -271,13 +265,13 @@ def incident_report(kb: KnowledgeBase, incident_id: str, rules: RuleSet | None =
         key=lambda e: e[0],
     )
     figs.add("chronology", "Attributions and responses over time, from the incident's start (black line).",
-             lambda: plots.incident_chronology(events, start, f"{incident.name}: attributions and responses"))
+             "incident_chronology", events, start, f"{incident.name}: attributions and responses")
     states = [r["state"] for r in a["responsible"]]
     if states:
         related = an.incident_table(kb, ruleset).filter(
             pl.col("responsible").list.eval(pl.element().is_in(states)).list.any())
         figs.add("timeline", f"Incidents attributed to {names.states(states)} in the catalogue.",
-                 lambda: plots.timeline(related, title=f"Incidents attributed to {', '.join(states)}"))
+                 "timeline", related, title=f"Incidents attributed to {', '.join(states)}")
     similar = precedents(incident, kb)
     report.add(Heading("Similar incidents in the catalogue"),
                Table(["incident", "start", "similarity", "responses"],
@@ -285,7 +279,6 @@ def incident_report(kb: KnowledgeBase, incident_id: str, rules: RuleSet | None =
                        ", ".join(f"{r['kind']} by {names.state(r['by'])}" for r in p["responses"]) or "none recorded"]
                       for p in similar], widths=[2.5, 1, 1, 5]))
     _sources(report, kb, [incident.id])
-    figs.save()
     return report
 
 
@@ -329,16 +322,15 @@ def state_report(kb: KnowledgeBase, iso3: str, rules: RuleSet | None = None,
                  rename={"joined": "joined/ratified", "committed_on_date": f"on {day.isoformat()}"}),
     )
     figs.add("commitments", f"{name}'s commitments: from the day each first bound it (hatched: signed only).",
-             lambda: plots.commitments_gantt(card["commitments"], f"Commitments of {name}", day))
+             "commitments_gantt", card["commitments"], f"Commitments of {name}", day)
     report.add(Heading("Memberships"), table_of(card["memberships"], ["organisation", "name", "joined", "left"]))
     report.add(Heading("Incidents attributed to it"))
     attributed = card["attributed"]
     if attributed.height:
         per_year = (an.responsibility_table(kb, ruleset).filter(pl.col("state") == code)
-                    .group_by("year", "confidence").agg(incidents=pl.len()))
+                    .group_by("year", "confidence").agg(incidents=pl.len()).sort("year", "confidence"))
         figs.add("attributed", f"Incidents attributed to {name} per year, by confidence.",
-                 lambda: plots.stacked_years(per_year, "confidence", f"Incidents attributed to {name}, by confidence",
-                                     colors=plots.CONFIDENCE_COLORS))
+                 "stacked_years", per_year, "confidence", f"Incidents attributed to {name}, by confidence")
     report.add(
         _by_date(table_of(attributed, ["incident", "start", "confidence", "red_line", "breach", "own_commitment"],
                  rename={"breach": "norms breached", "own_commitment": "of its own commitments"},
@@ -351,11 +343,11 @@ def state_report(kb: KnowledgeBase, iso3: str, rules: RuleSet | None = None,
     breaches = an.breach_table(kb, ruleset).filter(pl.col("state") == code)
     if breaches.filter(pl.col("verdict") == "breach").height:
         figs.add("heatmap", f"Norms breached in incidents attributed to {name} (high confidence).",
-                 lambda: plots.heatmap(breaches, title=f"Norms breached: {name}"))
+                 "heatmap", breaches, title=f"Norms breached: {name}")
     edges = an.victim_edges(kb, ruleset).filter((pl.col("responsible") == code) | (pl.col("victim") == code))
     if edges.height:
         figs.add("network", f"Who {name} targeted and who targeted it.",
-                 lambda: plots.network(edges, title=f"{name}: responsible → victim"))
+                 "network", edges, title=f"{name}: responsible → victim")
     report.add(
         Heading("Incidents it suffered"),
         _by_date(table_of(card["suffered"], ["incident", "start", "responsible", "red_line", "sectors"]), kb),
@@ -363,11 +355,10 @@ def state_report(kb: KnowledgeBase, iso3: str, rules: RuleSet | None = None,
         table_of(card["responses_made"], ["incident", "kind", "date", "via", "against"]),
         Heading("Responses to incidents attributed to it"),
         table_of(card["responses_received"].group_by("by", "kind").agg(responses=pl.len())
-                 .sort(["responses", "by"], descending=[True, False]), ["by", "kind", "responses"]),
+                 .sort(["responses", "by", "kind"], descending=[True, False, False]), ["by", "kind", "responses"]),
     )
     ids = set(attributed["incident"].to_list()) | set(card["suffered"]["incident"].to_list())
     _sources(report, kb, sorted(ids), [c for c in card["commitments"]["source"].to_list()])
-    figs.save()
     return report
 
 
@@ -388,7 +379,7 @@ def bloc_report(kb: KnowledgeBase, name: str, rules: RuleSet | None = None, on: 
     mine = comparison.row(0, named=True)
     members = an.bloc_members(kb, bloc, day)
     report = _new(kb, ruleset, "bloc", bloc.name, f"Bloc report: {bloc.name}", day)
-    figs = _Figures(report, since.isoformat() if since else "")
+    figs = _Figures(report)
     report.numbers = {k: v for k, v in mine.items() if isinstance(v, int | float) and not isinstance(v, bool)}
     period = f" since {since.isoformat()}" if since else ""
     report.add(Paragraph(
@@ -408,7 +399,7 @@ def bloc_report(kb: KnowledgeBase, name: str, rules: RuleSet | None = None, on: 
                 "incidents_attributed_high": "high conf.", "red_line_incidents": "red line",
                 "breach_findings": "breaches", "endorsed_breaches": "of endorsed norms"},
     ))
-    figs.add("blocs", "The bloc beside Paris Call supporters and absentees.", lambda: plots.bloc_bars(comparison))
+    figs.add("blocs", "The bloc beside Paris Call supporters and absentees.", "bloc_bars", comparison)
     vote_cols = [c for c in comparison.columns if c[:2].isdigit()]
     report.add(Heading("Votes on the 2018 UNGA resolutions"), Paragraph(
         "Resolution 73/27 (Russian-sponsored, creating the OEWG) and 73/266 (US-sponsored, a sixth GGE). "
@@ -425,12 +416,12 @@ def bloc_report(kb: KnowledgeBase, name: str, rules: RuleSet | None = None, on: 
     incidents = an.incident_table(kb, ruleset).filter(pl.col("id").is_in(ids))
     if incidents.height:
         figs.add("timeline", "Incidents attributed to members (membership on the incident's date).",
-                 lambda: plots.timeline(incidents, title=f"Incidents attributed to members of {bloc.name}"))
+                 "timeline", incidents, title=f"Incidents attributed to members of {bloc.name}")
         breaches = an.breach_table(kb, ruleset).join(
             attributed.select("incident", "state").unique(), on=["incident", "state"], how="semi")
         if breaches.filter(pl.col("verdict") == "breach").height:
             figs.add("heatmap", "Norms breached by members (high-confidence attribution).",
-                     lambda: plots.heatmap(breaches, title=f"Norms breached by members of {bloc.name}"))
+                     "heatmap", breaches, title=f"Norms breached by members of {bloc.name}")
     report.add(Heading("Incidents attributed to members"), _by_date(table_of(
         attributed.sort("start_date", "incident"), ["incident", "state", "confidence", "start", "red_line"]), kb))
     urls: list[str] = []
@@ -440,7 +431,6 @@ def bloc_report(kb: KnowledgeBase, name: str, rules: RuleSet | None = None, on: 
         urls += next(r for r in kb.roll_calls if r.id == bloc.ref).sources
     urls += [r.sources[0] for r in kb.roll_calls]
     _sources(report, kb, sorted(ids), urls)
-    figs.save()
     return report
 
 
@@ -481,9 +471,9 @@ def norm_report(kb: KnowledgeBase, norm_id: str, rules: RuleSet | None = None,
         ),
     )
     figs.add("years", "Incidents per year with a breach or possible verdict on this norm.",
-             lambda: plots.norm_years(record["by_year"], f"{norm_id}: breach and possible verdicts per year"))
+             "norm_years", record["by_year"], f"{norm_id}: breach and possible verdicts per year")
     figs.add("states", "Per responsible state: breaches of its own commitment, other breaches, possible.",
-             lambda: plots.state_bars(states, f"{norm_id}: who is held responsible"))
+             "state_bars", states, f"{norm_id}: who is held responsible")
     report.add(
         Heading("Responsible states"),
         _by_date(table_of(states, ["state", "breach_high", "own_commitment", "possible", "any_verdict"],
@@ -494,7 +484,6 @@ def norm_report(kb: KnowledgeBase, norm_id: str, rules: RuleSet | None = None,
     )
     flagged = set(record["verdicts"].filter(pl.col("verdict").is_in(["breach", "possible"]))["incident"].to_list())
     _sources(report, kb, sorted(flagged), list(norm.sources))
-    figs.save()
     return report
 
 
@@ -520,33 +509,24 @@ def catalogue_report(kb: KnowledgeBase, rules: RuleSet | None = None, on: dt.dat
         f"{report.numbers['red_line']} crossed a red line. For {summary['incidents']} a dated government "
         f"attribution is recorded; the median delay from the start was {summary.get('median_days', 0):.0f} days."
     ))
-    drawn: dict[str, Figure] = {}
-
-    def catalogue_figure(key: str) -> Figure:
-        if not drawn:  # drawn together: they share their tables
-            drawn.update(plots.catalogue_figures(kb, ruleset, day))
-        return drawn[key]
-
-    for key in _CAPTIONS:
-        figs.add(key, _CAPTIONS[key], partial(catalogue_figure, key))
-    figs.add("by_responsible", "Incidents per year by responsible state.",
-             lambda: plots.stacked_years(an.per_year(kb, "responsible", ruleset), "responsible",
-                                 "Incidents per year by responsible state"))
-    figs.add("by_operation", "Incidents per year by operation type.",
-             lambda: plots.stacked_years(an.per_year(kb, "operation", ruleset), "operation",
-                                 "Incidents per year by operation type"))
-    figs.add("by_sector", "Incidents per year by targeted sector.",
-             lambda: plots.stacked_years(an.per_year(kb, "sector", ruleset), "sector",
-                                 "Incidents per year by targeted sector"))
-    figs.add("red_line_share", "Share of incidents crossing a red line, per year.",
-             lambda: plots.red_line_trend(an.red_line_share(kb, ruleset)))
-    report.add(Heading("Blocs"), table_of(an.bloc_comparison(kb, an.DEFAULT_BLOCS, day, ruleset), [
+    blocs = an.bloc_comparison(kb, an.DEFAULT_BLOCS, day, ruleset)
+    figs.add("timeline", _CAPTIONS["timeline"], "timeline", table)
+    figs.add("heatmap", _CAPTIONS["heatmap"], "heatmap", an.breach_table(kb, ruleset))
+    figs.add("blocs", _CAPTIONS["blocs"], "bloc_bars", blocs)
+    figs.add("delays", _CAPTIONS["delays"], "delay_histogram", delays)
+    figs.add("network", _CAPTIONS["network"], "network", an.victim_edges(kb, ruleset))
+    for column, what in (("responsible", "responsible state"), ("operation", "operation type"),
+                         ("sector", "targeted sector")):
+        figs.add(f"by_{column}", f"Incidents per year by {what}.", "stacked_years",
+                 an.per_year(kb, column, ruleset), column, f"Incidents per year by {what}")
+    figs.add("red_line_share", "Share of incidents crossing a red line, per year.", "red_line_trend",
+             an.red_line_share(kb, ruleset))
+    report.add(Heading("Blocs"), table_of(blocs, [
         "bloc", "members", "coverage_paris_call", "incidents_attributed", "incidents_attributed_high",
         "red_line_incidents", "breach_findings", "endorsed_breaches"]))
     report.add(Heading("Slowest and fastest official attributions"), table_of(
         pl.concat([delays.head(5), delays.tail(5)]),
         ["id", "start", "first_government_attribution", "first_attributed_by", "attribution_delay_days"]))
-    figs.save()
     return report
 
 
@@ -606,9 +586,14 @@ def rendered(kb: KnowledgeBase, kind: str, subject: str | None, fmt: Format, rul
 
 
 def _font_dir() -> Path:
-    import matplotlib
+    """matplotlib's copy of DejaVu Sans, found without importing matplotlib (an eighth of a
+    second, for a report whose figures all come from the cache)."""
+    import importlib.util
 
-    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        raise ReportError("matplotlib, whose DejaVu fonts the PDF uses, is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "mpl-data" / "fonts" / "ttf"
 
 
 def to_pdf(report: Report) -> bytes:
@@ -642,10 +627,10 @@ def to_pdf(report: Report) -> bytes:
     pdf.set_auto_page_break(True, margin=16)
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 16)
-    pdf.multi_cell(0, 8, report.title, new_x="LMARGIN", new_y="NEXT")
+    _lines(pdf, 0, 8, report.title)
     pdf.set_font("DejaVu", "I", 8)
     pdf.set_text_color(90)
-    pdf.multi_cell(0, 4.5, meta, new_x="LMARGIN", new_y="NEXT")
+    _lines(pdf, 0, 4.5, meta)
     pdf.set_text_color(0)
     pdf.ln(3)
     heading = FontFace(emphasis="BOLD", fill_color=(235, 235, 235))
@@ -656,14 +641,14 @@ def to_pdf(report: Report) -> bytes:
                 pdf.add_page()
             pdf.ln(3)
             pdf.set_font("DejaVu", "B", 13 if block.level <= 2 else 11)
-            pdf.multi_cell(0, 7, block.text, new_x="LMARGIN", new_y="NEXT")
+            _lines(pdf, 0, 7, block.text)
             pdf.set_draw_color(200)
             pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
             pdf.ln(2)
         elif isinstance(block, Paragraph):
             if block.text:
                 pdf.set_font("DejaVu", "", 9.5)
-                pdf.multi_cell(0, 5, block.text, new_x="LMARGIN", new_y="NEXT", align="L")
+                _lines(pdf, 0, 5, block.text, align="L")
                 pdf.ln(2)
         elif isinstance(block, Bullets):
             pdf.set_font("DejaVu", "", 8.5 if any(u for _, u in block.items) else 9.5)
@@ -671,11 +656,11 @@ def to_pdf(report: Report) -> bytes:
                 pdf.set_x(pdf.l_margin + 3)
                 if url:
                     pdf.set_text_color(30, 80, 160)
-                    pdf.multi_cell(pdf.epw - 3, 4.2, f"• {text}", link=url, new_x="LMARGIN", new_y="NEXT",
-                                   align="L", wrapmode=WrapMode.CHAR)
+                    _lines(pdf, pdf.epw - 3, 4.2, f"• {text}", link=url,
+                           align="L", wrapmode=WrapMode.CHAR)
                     pdf.set_text_color(0)
                 else:
-                    pdf.multi_cell(pdf.epw - 3, 5, f"• {text}", new_x="LMARGIN", new_y="NEXT", align="L")
+                    _lines(pdf, pdf.epw - 3, 5, f"• {text}", align="L")
             pdf.ln(2)
         elif isinstance(block, Points):
             for item in block.items or [Item(block.empty)]:
@@ -684,10 +669,10 @@ def to_pdf(report: Report) -> bytes:
         elif isinstance(block, Table):
             if block.caption:
                 pdf.set_font("DejaVu", "I", 8)
-                pdf.multi_cell(0, 4.5, block.caption, new_x="LMARGIN", new_y="NEXT")
+                _lines(pdf, 0, 4.5, block.caption)
             if not block.rows:
                 pdf.set_font("DejaVu", "", 8.5)
-                pdf.multi_cell(0, 5, "(none recorded)", new_x="LMARGIN", new_y="NEXT")
+                _lines(pdf, 0, 5, "(none recorded)")
                 pdf.ln(1)
                 continue
             pdf.set_font("DejaVu", "", 7 if len(block.columns) > 6 else 7.5)
@@ -708,24 +693,90 @@ def to_pdf(report: Report) -> bytes:
                 pdf.add_page()
             pdf.image(buf, x=pdf.l_margin + (pdf.epw - width) / 2, w=width, h=height)
             pdf.set_font("DejaVu", "I", 8)
-            pdf.multi_cell(0, 4.5, f"Figure: {block.caption}", new_x="LMARGIN", new_y="NEXT")
+            _lines(pdf, 0, 4.5, f"Figure: {block.caption}")
             pdf.ln(3)
     if notes.numbers:
         pdf.ln(3)
         pdf.set_font("DejaVu", "B", 13)
-        pdf.multi_cell(0, 7, NOTES_HEADING, new_x="LMARGIN", new_y="NEXT")
+        _lines(pdf, 0, 7, NOTES_HEADING)
         pdf.set_font("DejaVu", "I", 8)
-        pdf.multi_cell(0, 4.5, NOTES_TEXT, new_x="LMARGIN", new_y="NEXT")
+        _lines(pdf, 0, 4.5, NOTES_TEXT)
         pdf.set_font("DejaVu", "", 7.5)
         for n, rule in notes.items():
-            pdf.multi_cell(0, 4, f"[{n}] {rule}", new_x="LMARGIN", new_y="NEXT", align="L")
+            _lines(pdf, 0, 4, f"[{n}] {rule}", align="L")
     if report.footer:
         pdf.ln(4)
         pdf.set_font("DejaVu", "I", 7.5)
         pdf.set_text_color(90)
-        pdf.multi_cell(0, 4, report.footer, new_x="LMARGIN", new_y="NEXT", align="L")
+        _lines(pdf, 0, 4, report.footer, align="L")
         pdf.set_text_color(0)
     return bytes(pdf.output())
+
+
+def _lines(pdf: Any, width: float, height: float, text: str, *, align: str = "J", link: str = "",
+           wrapmode: Any = None) -> None:
+    """Text from the current position over as many lines as it needs, then at the left margin
+    on the next line (fpdf's ``multi_cell``). Left-aligned text is broken into lines here, a
+    word at a time: fpdf's line breaking measures the line again at every character, which
+    was most of a long report's layout time. ``wrapmode`` CHAR breaks anywhere (links)."""
+    from fpdf.enums import WrapMode
+
+    x = pdf.x
+    room = (pdf.w - pdf.r_margin - x) if width == 0 else width
+    fits = room - 2 * pdf.c_margin
+    if align != "L":
+        if "\n" not in text and pdf.get_string_width(text) <= fits:
+            pdf.cell(width, height, text, link=link, new_x="LMARGIN", new_y="NEXT")
+        else:
+            pdf.multi_cell(width, height, text, link=link, align=align, new_x="LMARGIN", new_y="NEXT")
+        return
+    # a string's width is the sum of its characters' (fpdf shapes no text here): each
+    # character is measured once per font and size
+    sizes: dict[str, float] = pdf.__dict__.setdefault("_char_widths", {}).setdefault(
+        (pdf.font_family, pdf.font_style, pdf.font_size_pt), {})
+
+    def measure(piece: str) -> float:
+        total = 0.0
+        for char in piece:
+            size = sizes.get(char)
+            if size is None:
+                size = sizes[char] = pdf.get_string_width(char)
+            total += size
+        return total
+
+    for line in _wrap(measure, text, fits, by_char=wrapmode is WrapMode.CHAR):
+        pdf.set_x(x)
+        pdf.cell(room, height, line, link=link, new_x="LMARGIN", new_y="NEXT")
+
+
+_GAP = re.compile(r"(?<=[ \u200b])")
+
+
+def _wrap(width: Callable[[str], float], text: str, fits: float, by_char: bool = False) -> list[str]:
+    """``text`` in lines no wider than ``fits``: broken after spaces and zero-width spaces (or
+    anywhere, ``by_char``); a word longer than a line is cut where the line is full."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line, used = "", 0.0
+        for piece in list(paragraph) if by_char else _GAP.split(paragraph):
+            if line and used + width(piece.rstrip()) > fits:
+                lines.append(line.rstrip())
+                line, used = "", 0.0
+                piece = piece.lstrip(" ")
+            size = width(piece)
+            while used + size > fits and len(piece) > 1:
+                cut, filled = 0, used
+                while cut < len(piece) - 1 and filled + width(piece[cut]) <= fits:
+                    filled += width(piece[cut])
+                    cut += 1
+                cut = max(cut, 1)
+                lines.append((line + piece[:cut]).rstrip())
+                line, used, piece = "", 0.0, piece[cut:]
+                size = width(piece)
+            line += piece
+            used += size
+        lines.append(line.rstrip())
+    return lines
 
 
 _ID = re.compile(r"\S*[A-Za-z]\S*-\S*")
@@ -749,14 +800,13 @@ def _pdf_item(pdf: Any, item: Item, notes: _Notes) -> None:
     text += "".join(f" [{n}]" for n in notes.mark(item.rules))
     if item.link:
         pdf.set_text_color(30, 80, 160)
-    pdf.multi_cell(pdf.epw - 3, 5, f"• {_breakable(text)}", link=item.link or "", new_x="LMARGIN",
-                   new_y="NEXT", align="L")
+    _lines(pdf, pdf.epw - 3, 5, f"• {_breakable(text)}", link=item.link or "", align="L")
     pdf.set_text_color(30, 80, 160)
     pdf.set_font("DejaVu", "", 7.5)
     for url in item.sources:
         pdf.set_x(pdf.l_margin + 7)
-        pdf.multi_cell(pdf.epw - 7, 3.8, url, link=url, new_x="LMARGIN", new_y="NEXT", align="L",
-                       wrapmode=WrapMode.CHAR)
+        _lines(pdf, pdf.epw - 7, 3.8, url, link=url, align="L",
+               wrapmode=WrapMode.CHAR)
     pdf.set_text_color(0)
 
 
