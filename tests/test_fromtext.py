@@ -206,10 +206,13 @@ def test_a_seeded_cfr_slice_reads_responsible_states() -> None:
     import bench_extract
 
     cases = random.Random(14).sample(bench_extract.cfr_cases(EXTERNAL), 40)
-    scores, count, _ = bench_extract.score(cases, bench_extract.CFR_FOLD, "industry", None)
+    scores, count, _, ceiling = bench_extract.score(cases, bench_extract.CFR_FOLD, "industry", None)
     assert count == 40
     assert scores["operation"].f1 >= 0.6
     assert scores["responsible"].precision >= 0.7
+    # the ceiling answers only gold states, so it is never wrong, and never below the extractor
+    assert all(c.fp == 0 and c.precision == 1.0 for c in ceiling.values())
+    assert all(ceiling[f].tp >= scores[f].tp for f in ceiling)
 
 
 # Short texts invented for these tests (no real event), each probing one reading rule.
