@@ -268,3 +268,17 @@ def test_assess_file_takes_json_lines_and_folders(tmp_path: Path, kb):
         assert result.exit_code == 0, result.output
         ids = [a["incident"] for a in json.loads(result.stdout)["assessments"]]
         assert ids == ["notpetya-2017", "wannacry-2017"]
+
+
+def test_a_long_list_assessed_in_processes_is_the_same_document(kb, rules):
+    from normwatch.engine.assessment import PARALLEL_FROM, assess_many, assessment_document
+
+    # the catalogue twice over (the copies renamed) is long enough to be forked
+    chosen = [*kb.incidents, *(i.model_copy(update={"id": f"{i.id}-again"}) for i in kb.incidents)]
+    assert len(chosen) >= PARALLEL_FROM
+    serial = assess_many(chosen, kb, rules, views=("FRA",)).model_dump(mode="json")
+    assert assessment_document(chosen, kb, rules, views=("FRA",), processes=2) == serial
+    assert [a["incident"] for a in serial["assessments"]] == [i.id for i in chosen]
+    # a short list, or one process, is assessed here
+    short = assess_many(chosen[:5], kb, rules, views=("FRA",)).model_dump(mode="json")
+    assert assessment_document(chosen[:5], kb, rules, views=("FRA",), processes=2) == short

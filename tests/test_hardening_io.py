@@ -365,3 +365,21 @@ def test_a_5000_digit_integer_in_a_json_form_is_400() -> None:
         page = client.post("/whatif", content=b'{"draft": ' + b"9" * 5000 + b"}",
                            headers={"content-type": "application/json"})
         assert page.status_code == 400
+
+
+@pytest.mark.parametrize("text", [
+    INCIDENT + "name: Twice\n",  # duplicate key
+    COMPLEX_KEY_INCIDENT,
+    HUGE_INTEGER_INCIDENT,
+    INCIDENT.replace('"2020"', "2020-02-30"),  # not a date
+    INCIDENT + "targets: [unclosed\n",  # malformed
+    INCIDENT,  # good
+])
+def test_text_with_and_without_anchor_indicators_reads_alike(text: str) -> None:
+    # Text without `&` or `*` goes through libyaml's composer, text with one through the
+    # strict one: a comment holding `&` switches, and must change nothing else.
+    from normwatch.knowledge.yamlread import parse_yaml
+
+    plain = parse_yaml(text, "f.yaml")
+    strict = parse_yaml(text.replace("\n", "  # AT&T *\n", 1), "f.yaml")
+    assert plain == strict

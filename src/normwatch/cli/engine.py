@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -52,7 +53,7 @@ def assess(
 ) -> None:
     """Assess incidents against every norm, the law and the red lines (Contract 3)."""
     # here, not at the top: every other command would load the engine too
-    from normwatch.engine.assessment import assess_many
+    from normwatch.engine.assessment import assessment_document
     from normwatch.interchange.incidents_io import read_incident_files
 
     base = checked_kb(kb)
@@ -71,7 +72,8 @@ def assess(
     if not chosen:
         fail("name incidents, give --file PATH or use --all")
     asked = _views(view or [], base)
-    document = assess_many(chosen, base, rules, views=asked).model_dump(mode="json")
+    # a long list is assessed on every core: the command line forks nothing else
+    document = assessment_document(chosen, base, rules, views=asked, processes=os.cpu_count() or 1)
     if asked:
         # --view narrows the views shown to those asked (the baseline stays for comparison)
         wanted = {"tallinn", *asked}

@@ -239,4 +239,60 @@ def assess_many(
     )
 
 
-__all__ = ["assess", "assess_many", "assessed_norms", "derive", "norm_verdict", "law_answers"]
+PARALLEL_FROM = 200
+"""Below this many incidents, forking costs more than a second core saves."""
+
+_JOB: tuple[list[Incident], KnowledgeBase, RuleSet, tuple[str, ...]] | None = None
+"""What forked workers assess: set before the fork, so they inherit it instead of
+receiving the knowledge base through a pipe."""
+
+
+def assessment_document(
+    incidents: Iterable[Incident] | None = None,
+    kb: KnowledgeBase | None = None,
+    rules: RuleSet | None = None,
+    *,
+    views: tuple[str, ...] = (),
+    processes: int = 1,
+) -> dict[str, Any]:
+    """:func:`assess_many`'s document as JSON-ready data (``model_dump(mode="json")``),
+    assessed in up to ``processes`` forked processes when there are many incidents and
+    the system can fork; otherwise in this one. The answer is the same either way.
+
+    A long list spends about as long in validating and dumping the typed results as in
+    the rules, so the workers do both and send JSON back (a pickled result is slower to
+    read than to make again)."""
+    import multiprocessing
+    import os
+
+    kb = kb if kb is not None else shipped_kb()
+    rules = rules if rules is not None else shipped_rules()
+    chosen = list(kb.incidents if incidents is None else incidents)
+    workers = min(processes, os.cpu_count() or 1, len(chosen) // (PARALLEL_FROM // 2) or 1)
+    if workers < 2 or len(chosen) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        return assess_many(chosen, kb, rules, views=views).model_dump(mode="json")
+    import orjson
+
+    global _JOB
+    _JOB = (chosen, kb, rules, views)
+    bounds = [len(chosen) * k // workers for k in range(workers + 1)]
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            parts = pool.map(_assessed_json, list(zip(bounds, bounds[1:], strict=False)))
+    finally:
+        _JOB = None
+    return {"kb_version": kb.version, "rules_version": rules.version,
+            "assessments": [item for part in parts for item in orjson.loads(part)]}
+
+
+def _assessed_json(span: tuple[int, int]) -> bytes:
+    import orjson
+
+    assert _JOB is not None  # set by the parent before it forked
+    chosen, kb, rules, views = _JOB
+    return orjson.dumps([assess(i, kb, rules, views=views).model_dump(mode="json")
+                         for i in chosen[span[0]:span[1]]])
+
+
+__all__ = ["assess", "assess_many", "assessed_norms", "assessment_document", "derive", "norm_verdict",
+           "law_answers"]

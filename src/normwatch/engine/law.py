@@ -26,13 +26,15 @@ def clauses(
     clauses: list[Clause] | tuple[Clause, ...], facts: dict[str, Fact], rules: RuleSet
 ) -> tuple[bool | None, list[str], list[str]]:
     """Kleene OR of clauses; the reasons of those that hold, and notes on unknown ones."""
-    derived = {d.name: d.when for d in rules.derived}
+    derived: dict[str, str] | None = None  # only an unknown clause needs it
     held, unknown = [], []
     for clause in clauses:
         value = expression(clause.when).evaluate(facts)
         if value:
             held.append(f"{clause.reason} [rule: {clause.when.strip()}]")
         elif value is None:
+            if derived is None:
+                derived = {d.name: d.when for d in rules.derived}
             missing = ", ".join(_missing(clause.when, facts, derived)) or "a fact"
             unknown.append(f"cannot tell whether {clause.reason}: unknown {missing}")
     if held:
