@@ -20,8 +20,13 @@ The incident files are the EuRepoC Global Database as normwatch's importer maps 
 ``../shared/data/external/`` holds it (1,643 rows, about 1,450 incidents), else synthetic
 incidents (benchmarks/synthetic.py).
 
+``--against DIR`` also times the same paths (all but ``start``) with the normwatch of another
+checkout (``git worktree add DIR <commit>``; its ``src`` goes first on ``PYTHONPATH``, with a
+cache of its own) in the same rounds, and prints how many times longer it takes: before and
+after a change, measured together.
+
     .venv/bin/python benchmarks/bench_cli.py [--repeat 5] [--only assess,report-state,...]
-        [--source CSV] [--json]
+        [--source CSV] [--against DIR] [--json]
 """
 
 from __future__ import annotations
@@ -103,6 +108,30 @@ def _incident_files(folder: Path, source: Path, count: int) -> str:
     return f"{len(incidents)} incident files from {origin}"
 
 
+def _paths(env: dict[str, str], cache: Path, tmp: Path, folder: Path | None,
+           root: Path) -> dict[str, Callable[[], float]]:
+    """Every timed path, run with ``env`` (which names the cache and the code)."""
+    paths: dict[str, Callable[[], float]] = {
+        "assess": lambda: _run([*NORMWATCH, "assess", "notpetya-2017", "--json"], env),
+    }
+    if folder is not None:
+        paths["assess-files"] = lambda: _run([*NORMWATCH, "assess", "--file", str(folder), "--json"], env)
+    for name, subject in REPORTS.items():
+        out = str(tmp / f"{name}-{cache.name}.pdf")
+        command = [*NORMWATCH, "report", *subject, "--format", "pdf", "--out", out]
+
+        def first_of_day(command: list[str] = command) -> float:
+            for entry in cache.glob("report-*.pickle"):
+                entry.unlink()
+            return _run(command, env)
+
+        paths[name] = first_of_day
+        paths[f"{name}-again"] = lambda command=command: _run(command, env)  # type: ignore[misc]
+    if root == ROOT:
+        paths["start"] = lambda: _start(env)
+    return paths
+
+
 def main() -> None:
     from bench_yaml import EUREPOC
 
@@ -111,69 +140,76 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated paths (default: all)")
     parser.add_argument("--source", type=Path, default=EUREPOC, help="EuRepoC Global Database CSV")
     parser.add_argument("--files", type=int, default=1450)
+    parser.add_argument("--against", type=Path, help="another checkout to time beside this one")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        cache = Path(tmp) / "cache"
-        env = {**os.environ, "NORMWATCH_CACHE": str(cache), "NORMWATCH_WORKERS": "1"}
-        paths: dict[str, Callable[[], float]] = {
-            "assess": lambda: _run([*NORMWATCH, "assess", "notpetya-2017", "--json"], env),
-        }
+    wanted = [p for p in args.only.split(",") if p]
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
         notes = []
-        wanted = [p for p in args.only.split(",") if p]
+        folder = None
         if not wanted or "assess-files" in wanted:
-            folder = Path(tmp) / "incidents"
+            folder = tmp / "incidents"
             folder.mkdir()
             notes.append(_incident_files(folder, args.source, args.files))
-            paths["assess-files"] = lambda: _run([*NORMWATCH, "assess", "--file", str(folder), "--json"], env)
-        for name, subject in REPORTS.items():
-            out = str(Path(tmp) / f"{name}.pdf")
-            command = [*NORMWATCH, "report", *subject, "--format", "pdf", "--out", out]
-
-            def first_of_day(command: list[str] = command) -> float:
-                for entry in cache.glob("report-*.pickle"):
-                    entry.unlink()
-                return _run(command, env)
-
-            paths[name] = first_of_day
-            paths[f"{name}-again"] = lambda command=command: _run(command, env)  # type: ignore[misc]
-        paths["start"] = lambda: _start(env)
+        trees = {"": ROOT, **({"@against": args.against.resolve()} if args.against else {})}
+        paths: dict[str, Callable[[], float]] = {}
+        for suffix, root in trees.items():
+            cache = tmp / f"cache{suffix.lstrip('@')}"
+            env = {**os.environ, "NORMWATCH_CACHE": str(cache), "NORMWATCH_WORKERS": "1"}
+            if root != ROOT:
+                env["PYTHONPATH"] = os.pathsep.join([str(root / "src"), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+            paths |= {f"{k}{suffix}": v for k, v in _paths(env, cache, tmp, folder, root).items()}
         if wanted:
-            unknown = set(wanted) - set(paths)
+            known = {k.split("@")[0] for k in paths}
+            unknown = set(wanted) - known
             if unknown:
-                raise SystemExit(f"unknown path(s) {', '.join(sorted(unknown))}; known: {', '.join(paths)}")
-            paths = {k: v for k, v in paths.items() if k in wanted}
-        for path in paths.values():  # warm the private cache: a user's first run is not timed
+                raise SystemExit(f"unknown path(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
+            paths = {k: v for k, v in paths.items() if k.split("@")[0] in wanted}
+        for path in paths.values():  # warm the private caches: a user's first run is not timed
             path()
         bare: list[float] = []
-        times: dict[str, list[float]] = {name: [] for name in paths}
+        times: dict[str, list[float]] = {k: [] for k in paths}
         for _ in range(args.repeat):
-            bare.append(_run([PYTHON, "-c", "pass"], env))
-            for name, path in paths.items():
-                times[name].append(path())
+            bare.append(_run([PYTHON, "-c", "pass"], {**os.environ}))
+            for key, path in paths.items():
+                times[key].append(path())
     base = statistics.median(bare)
     rows: list[dict[str, Any]] = []
-    for name, values in times.items():
+    for key, values in times.items():
+        if "@" in key:
+            continue
         median = statistics.median(values)
-        kind, goal = GOALS[name]
+        kind, goal = GOALS[key]
         figure = median - base if kind == "above bare" else median
-        rows.append({"path": name, "median_s": round(median, 3), "min_s": round(min(values), 3),
-                     "max_s": round(max(values), 3), "above_bare_s": round(median - base, 3),
-                     "ratio_to_bare": round(median / base, 1), "goal": f"{kind} ≤ {goal} s",
-                     "met": figure <= goal})
+        row = {"path": key, "median_s": round(median, 3), "min_s": round(min(values), 3),
+               "max_s": round(max(values), 3), "above_bare_s": round(median - base, 3),
+               "ratio_to_bare": round(median / base, 1), "goal": f"{kind} ≤ {goal} s", "met": figure <= goal}
+        other = times.get(f"{key}@against")
+        if other:
+            row |= {"against_median_s": round(statistics.median(other), 3),
+                    "against_above_bare_s": round(statistics.median(other) - base, 3),
+                    "against_ratio": round(statistics.median(other) / median, 2)}
+        rows.append(row)
     result = {"repeat": args.repeat, "bare_python_s": round(base, 4), "bare_min_s": round(min(bare), 4),
-              "bare_max_s": round(max(bare), 4), "notes": notes, "paths": rows}
+              "bare_max_s": round(max(bare), 4), "against": str(args.against) if args.against else None,
+              "notes": notes, "paths": rows}
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return
     for note in notes:
         print(note)
     print(f"bare python -c pass: median {base:.3f} s [{min(bare):.3f}–{max(bare):.3f}] over {args.repeat} rounds")
-    print(f"{'path':<26} {'median':>8} {'range':>17} {'above bare':>11} {'ratio':>8}  goal")
+    against = f"  {'against':>8} {'×':>5}" if args.against else ""
+    print(f"{'path':<26} {'median':>8} {'range':>17} {'above bare':>11} {'ratio':>8}{against}  goal")
     for row in rows:
         mark = "met" if row["met"] else "NOT met"
-        print(f"{row['path']:<26} {row['median_s']:>7.3f}s {row['min_s']:>7.3f}–{row['max_s']:<7.3f}s "
-              f"{row['above_bare_s']:>10.3f}s {row['ratio_to_bare']:>7.1f}×  {row['goal']}: {mark}")
+        then = (f"  {row['against_median_s']:>7.3f}s {row['against_ratio']:>4.2f}×" if "against_ratio" in row
+                else ("  " + " " * 14 if args.against else ""))
+        print(f"{row['path']:<26} {row['median_s']:>7.3f}s {row['min_s']:>7.3f}–{row['max_s']:<7.3f}s"
+              f"{row['above_bare_s']:>10.3f}s {row['ratio_to_bare']:>7.1f}×{then}  {row['goal']}: {mark}")
+    if args.against:
+        print(f"against: {args.against} (× = its median over this checkout's, same rounds)")
 
 
 if __name__ == "__main__":
