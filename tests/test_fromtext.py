@@ -15,7 +15,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from normwatch.cli.common import app
+from normwatch.cli import app
 from normwatch.errors import InputError
 from normwatch.interchange.fromtext import MAX_TEXT_BYTES, TextDraft, TextInputError, decode_text, draft_from_text
 
@@ -234,11 +234,23 @@ def test_a_seeded_cfr_slice_reads_responsible_states() -> None:
     ("The NSA hacked the network of a broadcaster in Qatar.", {"USA"}, {"QAT"}),
     # lower-case names and "the threat actor, allegedly the X government"
     ("The threat actor, allegedly the Indonesian government, spied on journalists in malaysia.", {"IDN"}, {"MYS"}),
+    # an aside between the name and its verb is read through
+    ("Canada - according to two former officials - breached a ministry in Peru.", {"CAN"}, {"PER"}),
+    # the agent of a passive hacking verb; "of X origin"; a state whose officers are charged
+    ("Phones of reporters in Chile were hacked with spyware by the Bolivian government.", {"BOL"}, {"CHL"}),
+    ("Hackers of Turkish origin attacked the networks of an association in Greece.", {"TUR"}, {"GRC"}),
+    ("Prosecutors unsealed an indictment against three Cuban intelligence officers over the hack of a ministry "
+     "in Spain.", {"CUB"}, {"ESP"}),
 ])
 def test_reading_rules_on_short_texts(text: str, responsible: set[str], victims: set[str]) -> None:
     found = draft_from_text(text, on=dt.date(2026, 6, 30)).found()
     assert set(found["responsible"]) == responsible, found
     assert set(found["victims"]) == victims, found
+
+
+def test_a_passive_verb_of_speech_names_no_agent() -> None:
+    found = draft_from_text("The breach of a ministry in Norway was condemned by the Danish government.").found()
+    assert found["responsible"] == [] and "NOR" in found["victims"]
 
 
 def test_a_repaired_text_keeps_its_evidence_offsets_and_quotes() -> None:

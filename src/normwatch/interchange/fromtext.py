@@ -494,7 +494,27 @@ _ATTACK_VERBS = re.compile(
     r"conduct(?:ed|s)?|carried\s+out|carries\s+out|infiltrat(?:ed|es)|spied|spies\s+on|st[oe]le|steals|"
     r"deployed|used|uses|penetrat(?:ed|es)|hijack(?:ed|s)?|orchestrated|sponsored|ran|waged|mounted|"
     r"deface[sd]?|disrupt(?:ed|s)?|sabotaged|wiped|gain(?:ed|s)?\s+access|broke\s+into|intercepted|"
-    r"surveilled|monitored|eavesdropped|exfiltrated|accessed|spied\s+on|infected)\b", re.I)
+    r"surveilled|monitored|eavesdropped|exfiltrated|accessed|spied\s+on|infected|downloaded|siphoned)\b", re.I)
+_ASIDE = re.compile(
+    r"^\s+[-–—(]\s*(?:according\s+to|reportedly|allegedly|officials?\s+(?:say|said)|sources?\s+(?:say|said))"
+    r"[^-–—()]{0,70}?\s*[-–—)](?=\s)"
+    r"|^\s*,\s*(?:according\s+to|reportedly|allegedly|officials\s+(?:say|said))[^,.;]{0,70},(?=\s)", re.I)
+"""An aside right after a name: a dash, bracket or comma pair of attribution words."""
+_AGENT_BEFORE = re.compile(
+    r"\b(?:hacked|targeted|attacked|compromised|infected|breached|surveilled|spied\s+on|monitored|infiltrated|"
+    r"penetrated|carried\s+out|conducted|perpetrated|orchestrated|launched|deployed|used|stolen|exfiltrated)\b"
+    r"[^.;:]{0,60}?\bby\s+(?:the\s+)?$", re.I)
+"""A hacking verb in the passive and its ``by``: the name after it is the agent."""
+_STATE_WORD = re.compile(
+    r"^(?:['’]s)?\s+(?:government|regime|state|authorities|military|intelligence|army|security\s+services)\b", re.I)
+_ORIGIN_BEFORE = re.compile(
+    r"\b(?:hackers?|actors?|attackers?|groups?|operators?|spies|intruders)\s+of\s+"
+    r"(?:likely\s+|probable\s+|apparent\s+|suspected\s+|possible\s+)?$", re.I)
+_CHARGED_BEFORE = re.compile(
+    r"\b(?:indictments?\s+(?:against|of)|indicted|charged|charges\s+against|sanctioned|sanctions\s+(?:against|on))"
+    r"\s+(?:\w+\s+){0,2}$", re.I)
+_OFFICERS_AFTER = re.compile(
+    r"^\s+(?:[\w-]+\s+){0,2}?(?:officers|officials|agents|spies|intelligence\s+officers|military\s+hackers)\b", re.I)
 _HIT_BEFORE = re.compile(
     r"\b(?:against|targeting|targeted|hacked|breached|compromised|infiltrated|penetrated|(?:websites?|networks?|"
     r"accounts?|systems?|servers?|computers?|database)\s+of)\s+(?:the\s+|a\s+|an\s+)?$", re.I)
@@ -508,6 +528,10 @@ _PROTEST = re.compile(r"\b(?:defac\w*|hacktivis\w*|Anonymous|in\s+protest|protes
 _BODY_HIT = re.compile(r"\b(?:against|targeting|targeted|inside|into)\s+(?:the\s+)?(?:[\w.]+(?:['’]s)?\s+){0,2}$",
                        re.I)
 """Before a state organ: the organ is hit ("a campaign against North Korea's Reconnaissance General Bureau")."""
+_LEGAL_AGAINST = re.compile(
+    r"\b(?:indictments?|charges|sanctions|measures|lawsuits?|complaints?|warrants?|cases?)\s+against\s+"
+    r"(?:the\s+)?(?:[\w.]+(?:['’]s)?\s+){0,3}$", re.I)
+"""Before a name, a legal step against it: an accusation of the one named, not an attack on it."""
 _GOVERNMENT_WORD = re.compile(
     r"^(?:['’]s)?\s+(?:government|regime|state|authorities|military|intelligence|army|security\s+services)"
     r"(?=\s)", re.I)
@@ -551,11 +575,14 @@ def _assign_roles(text: str, sentences: list[_Sentence], mentions: list[_Mention
             following_after = text[following.end: min(s.end, following.end + 80)]
             acts = following.name.kind == "body" or _ATTACK_VERBS.match(following_after)
             m.role = "actor" if acts else "attributor"
-            if _BODY_HIT.search(text[max(s.start, following.start - 70): following.start]):
+            ahead = text[max(s.start, following.start - 70): following.start]
+            if _BODY_HIT.search(ahead) and not _LEGAL_AGAINST.search(ahead):
                 m.role = "victim"
             m.strength = 0.8
             continue
-        after = text[m.end: min(s.end, m.end + 80)]
+        # an aside between the name and its verb is read through ("The US - according to
+        # former officials - targeted …")
+        after = _ASIDE.sub(" ", text[m.end: min(s.end, m.end + 140)], count=1)[:80]
         before = text[max(s.start, m.start - 70): m.start]
         after_l = after.casefold()
         denial = gaz.cues["denial_cues"].search(after_l[:45])
@@ -564,12 +591,12 @@ def _assign_roles(text: str, sentences: list[_Sentence], mentions: list[_Mention
             continue
         if m.name.kind == "gov":
             # an agency that speaks is an attributor; one that hacks is the actor ("the NSA hacked")
-            if _ATTACK_VERBS.match(after) and is_country(m.name.value):
+            if (_ATTACK_VERBS.match(after) or _AGENT_BEFORE.search(before)) and is_country(m.name.value):
                 m.role, m.strength = "actor", 0.8
             else:
                 m.role, m.strength = "attributor", 0.8
             continue
-        if m.name.kind == "body" and _BODY_HIT.search(before):
+        if m.name.kind == "body" and _BODY_HIT.search(before) and not _LEGAL_AGAINST.search(before):
             # "a campaign against North Korea's Reconnaissance General Bureau": the organ is hit
             m.role, m.strength = "victim", 0.8
             continue
@@ -601,6 +628,19 @@ def _assign_roles(text: str, sentences: list[_Sentence], mentions: list[_Mention
             continue
         if _ATTACK_VERBS.match(_GOVERNMENT_WORD.sub("", after, count=1)) and not _VICTIM_BEFORE.search(before):
             m.role, m.strength = "actor", 0.7
+            continue
+        if _AGENT_BEFORE.search(before) and _STATE_WORD.match(after):
+            # "hacked with a version of Pegasus by the Salvadoran government": the agent
+            m.role, m.strength = "actor", 0.8
+            continue
+        if _ORIGIN_BEFORE.search(before) and re.match(r"^\s+(?:origin|descent)\b", after, re.I):
+            # "hackers of Chinese origin attacked …"
+            m.role, m.strength = "actor", 0.7
+            continue
+        if _CHARGED_BEFORE.search(before) and _OFFICERS_AFTER.match(after):
+            # "an indictment against four Chinese PLA officers": the state whose officers are
+            # charged (its nationals alone are not the state)
+            m.role, m.strength = "actor", 0.8
             continue
         cue = _cue_before(before, gaz)
         if cue:
