@@ -11,4 +11,5 @@ export NORMWATCH_REQUIRE_POSTGRES=1
 .venv/bin/ruff check src tests
 .venv/bin/mypy
 .venv/bin/normwatch check
-.venv/bin/python -m pytest "$@"
+# one worker per core (NORMWATCH_TEST_WORKERS to choose; 0 runs in this process)
+.venv/bin/python -m pytest -n "${NORMWATCH_TEST_WORKERS:-auto}" "$@"

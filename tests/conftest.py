@@ -10,6 +10,13 @@ import normwatch
 from fixture_kb import dump_yaml
 from normwatch.knowledge.load import KnowledgeBase, load
 
+# pytest-xdist's workers run with COLUMNS=80 and LINES=24 set; rich fixes a console's width
+# from COLUMNS when the console is made, so the listing tests that choose their own width
+# would all see 80
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for name in ("COLUMNS", "LINES"):
+        os.environ.pop(name, None)
+
 HERE = Path(__file__).parent
 SHARED = HERE.parent.parent / "shared"
 

@@ -64,6 +64,10 @@ def test_an_incomplete_record_names_its_fields_and_saves_nothing(served):
     missing = {k: v for k, v in FORM.items() if not k.startswith("targets.")}
     answer = client.post("/incidents/new", data={**missing, "action": "update"})
     assert answer.status_code == 400 and "targets" in answer.text
+    # the page's background preview of a record still being typed: the same fields to fix,
+    # answered 200 (an unfinished form is no client error)
+    preview = client.post("/incidents/new", data={**missing, "action": "preview"})
+    assert preview.status_code == 200 and 'id="problems"' in preview.text and "targets" in preview.text
     assert drafts(store) == 0
 
 

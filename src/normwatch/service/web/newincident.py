@@ -6,6 +6,9 @@ The page is one server-rendered form. Each button posts the whole form with an `
 ``extract`` fills the fields from the pasted text (each field shows the words it came
 from), ``update`` assesses what the fields say now, ``download`` returns the brief, and
 ``submit`` saves the record as a pending draft. Nothing is saved without a valid token.
+``preview`` is ``update`` as the page's script sends it while someone types: a record not
+yet complete is then the normal state of the form, not a client error, so it is answered
+200 with the fields still to fill.
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ COUNTS = ("injuries", "deaths", "economic_loss_usd")
 SPARE_ROWS = 2
 """Empty rows offered under each list, so a field can be added without JavaScript."""
 
-ACTIONS = ("extract", "update", "download", "submit")
+ACTIONS = ("extract", "update", "preview", "download", "submit")
 FORMATS = ("md", "html", "pdf")
 
 
@@ -309,6 +312,8 @@ async def new_incident_post(request: Request) -> Response:
     record = record_from_form(form)
     outcome = _outcome(request, record)
     if "problems" in outcome:
+        if action == "preview":
+            return _render(request, record, text, **outcome)
         return _render(request, record, text, 400, error="The record is not complete",
                        message="Fix the fields named below; nothing was saved.", **outcome)
     incident = validate(record)

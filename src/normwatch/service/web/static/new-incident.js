@@ -10,7 +10,7 @@
   async function refresh() {
     const number = ++asked;
     const body = new URLSearchParams(new FormData(form));
-    body.set("action", "update");
+    body.set("action", "preview");  // an unfinished record is answered 200, fields to fix shown
     body.delete("token");  // a background update never saves anything
     const answer = await fetch("/incidents/new", { method: "POST", body: body });
     if (number !== asked) { return; }  // a later edit already asked again
@@ -24,7 +24,8 @@
       else if (fresh) { form.before(fresh); }
     }
     const status = document.getElementById("live-status");
-    if (status) { status.textContent = answer.ok ? "Assessment updated." : "Some fields need fixing."; }
+    const fixing = !answer.ok || page.getElementById("problems");
+    if (status) { status.textContent = fixing ? "Some fields need fixing." : "Assessment updated."; }
   }
   form.addEventListener("change", function (event) {
     if (event.target.id === "f-text" || event.target.id === "f-token") { return; }
