@@ -29,6 +29,11 @@ of what a reader of the text alone could find, never the headline figure.
 
     .venv/bin/python benchmarks/bench_extract.py [--dataset cfr|eurepoc|texts|all]
         [--sample N --seed S] [--external DIR] [--errors K] [--json] [--grounded]
+        [--min-confidence low|medium|high]
+
+``--min-confidence`` counts a responsible state only from the draft's claims of at least that
+confidence (a vendor's finding is medium, "suspected" or a text naming only the hackers'
+nationality low): the trade of precision for recall a user makes by ignoring weak claims.
 
 The external datasets are not shipped; ``--external`` (default ``../shared/data/external``)
 names their folder, and a missing one is skipped with a note.
@@ -231,8 +236,12 @@ def named_in(text: str, kb: Any) -> set[str]:
 STATE_FIELDS = ("responsible", "victims")
 
 
+LEVELS = {"low": 0, "medium": 1, "high": 2}
+
+
 def score(cases: Iterable[Case], folds: dict[str, dict[str, str]] | None, sector_default: str | None,
-          kb: Any, grounded: bool = False) -> tuple[dict[str, Score], int, float, dict[str, Score]]:
+          kb: Any, grounded: bool = False,
+          min_confidence: str = "low") -> tuple[dict[str, Score], int, float, dict[str, Score]]:
     """Micro-scores per field; ``grounded`` keeps of each gold set of states only those the
     text names (a diagnostic of the text's own ceiling, not the headline figure).
 
@@ -250,6 +259,9 @@ def score(cases: Iterable[Case], folds: dict[str, dict[str, str]] | None, sector
         count += 1
         draft = draft_from_text(case.text, kb=kb)
         got = draft.found()
+        if min_confidence != "low":
+            got["responsible"] = sorted({a["to"] for a in draft.incident.get("attributions", [])
+                                         if LEVELS.get(a.get("confidence", "low"), 0) >= LEVELS[min_confidence]})
         named = named_in(case.text, kb)
         for f in FIELDS:
             gold = case.gold[f]
@@ -276,6 +288,8 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--grounded", action="store_true",
                         help="score states only against the gold states the text names (the text's ceiling)")
+    parser.add_argument("--min-confidence", choices=tuple(LEVELS), default="low",
+                        help="responsible states only from claims of at least this confidence")
     args = parser.parse_args()
     from normwatch import load_kb
 
@@ -292,7 +306,7 @@ def main() -> None:
             cases = random.Random(args.seed).sample(cases, args.sample)
         folds = {"cfr": CFR_FOLD, "eurepoc": EUREPOC_FOLD}.get(name)
         scores, count, seconds, ceiling = score(cases, folds, "industry" if name == "cfr" else None, kb,
-                                                args.grounded)
+                                                args.grounded, args.min_confidence)
         report[name] = {
             "texts": count, "seconds": round(seconds, 2),
             "fields": {f: {"rows": s.rows, "tp": s.tp, "fp": s.fp, "fn": s.fn, "precision": round(s.precision, 3),
