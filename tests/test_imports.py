@@ -32,22 +32,25 @@ def _loaded(code: str) -> tuple[list[str], str]:
     return list(json.loads(line)), printed
 
 
+# `normwatch assess notpetya-2017 --json` in a fresh interpreter; main() ends in sys.exit
+# through Typer, caught so that the probe can still report
+ASSESS = (
+    "import sys\n"
+    "sys.argv = ['normwatch', 'assess', 'notpetya-2017', '--json']\n"
+    "from normwatch.cli import main\n"
+    "try:\n"
+    "    main()\n"
+    "except SystemExit as exc:\n"
+    "    assert not exc.code, exc.code\n"
+)
+
+
 def test_import_normwatch_loads_no_heavy_dependency() -> None:
     assert _loaded("import normwatch")[0] == []
 
 
 def test_assess_json_loads_no_plotting_service_or_stix() -> None:
-    # main() ends in sys.exit through Typer: catch it so the probe still reports
-    code = (
-        "import sys\n"
-        "sys.argv = ['normwatch', 'assess', 'notpetya-2017', '--json']\n"
-        "from normwatch.cli import main\n"
-        "try:\n"
-        "    main()\n"
-        "except SystemExit as exc:\n"
-        "    assert not exc.code, exc.code\n"
-    )
-    loaded, printed = _loaded(code)
+    loaded, printed = _loaded(ASSESS)
     assert [m for m in loaded if m in NOT_FOR_ASSESS] == []
     # an empty import set from a command that did nothing would prove nothing
     assert [a["incident"] for a in json.loads(printed)["assessments"]] == ["notpetya-2017"]
@@ -70,16 +73,7 @@ def test_the_command_table_names_the_module_that_registers_each_command() -> Non
 def test_a_command_imports_only_its_own_command_module(tmp_path: Path) -> None:
     # the second run starts from the disk cache, as a user's every start after the first
     env = {**os.environ, "NORMWATCH_CACHE": str(tmp_path)}
-    probe = (
-        "import sys\n"
-        "sys.argv = ['normwatch', 'assess', 'notpetya-2017', '--json']\n"
-        "from normwatch.cli import main\n"
-        "try:\n"
-        "    main()\n"
-        "except SystemExit as exc:\n"
-        "    assert not exc.code, exc.code\n"
-        "sys.__stderr__.write('MODULES ' + ' '.join(sorted(sys.modules)) + '\\n')\n"
-    )
+    probe = ASSESS + "sys.__stderr__.write('MODULES ' + ' '.join(sorted(sys.modules)) + '\\n')\n"
     for _ in range(2):
         done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
                               check=False, timeout=120)

@@ -505,8 +505,6 @@ _AGENT_BEFORE = re.compile(
     r"penetrated|carried\s+out|conducted|perpetrated|orchestrated|launched|deployed|used|stolen|exfiltrated)\b"
     r"[^.;:]{0,60}?\bby\s+(?:the\s+)?$", re.I)
 """A hacking verb in the passive and its ``by``: the name after it is the agent."""
-_STATE_WORD = re.compile(
-    r"^(?:['’]s)?\s+(?:government|regime|state|authorities|military|intelligence|army|security\s+services)\b", re.I)
 _ORIGIN_BEFORE = re.compile(
     r"\b(?:hackers?|actors?|attackers?|groups?|operators?|spies|intruders)\s+of\s+"
     r"(?:likely\s+|probable\s+|apparent\s+|suspected\s+|possible\s+)?$", re.I)
@@ -534,7 +532,8 @@ _LEGAL_AGAINST = re.compile(
 """Before a name, a legal step against it: an accusation of the one named, not an attack on it."""
 _GOVERNMENT_WORD = re.compile(
     r"^(?:['’]s)?\s+(?:government|regime|state|authorities|military|intelligence|army|security\s+services)"
-    r"(?=\s)", re.I)
+    r"(?![\w-])", re.I)
+"""A state word right after a name ("the Salvadoran government."), not a compound ("state-backed")."""
 _NON_STATE_AFTER = re.compile(
     r"^(?:['’]s)?(?:-speaking|-language)?\s*(?:[\w-]+\s+){0,2}?(?:hacktivists?|hacktivism|"
     r"(?:cyber)?criminals?|criminal\s+(?:groups?|gangs?|hackers|actors?)|(?:ransomware|cybercrime|criminal)\s+"
@@ -629,7 +628,7 @@ def _assign_roles(text: str, sentences: list[_Sentence], mentions: list[_Mention
         if _ATTACK_VERBS.match(_GOVERNMENT_WORD.sub("", after, count=1)) and not _VICTIM_BEFORE.search(before):
             m.role, m.strength = "actor", 0.7
             continue
-        if _AGENT_BEFORE.search(before) and _STATE_WORD.match(after):
+        if _AGENT_BEFORE.search(before) and _GOVERNMENT_WORD.match(after):
             # "hacked with a version of Pegasus by the Salvadoran government": the agent
             m.role, m.strength = "actor", 0.8
             continue
