@@ -124,6 +124,11 @@ def test_the_assessment_follows_the_edits_without_a_reload(browser: Any, served:
     tab.select_option("#t0s", "health")
     tab.select_option("#e-availability", "lasting")
     expect(tab.locator("#assessment-section .redline-yes")).to_contain_text("crossed")
+    # a field emptied again: the fields to fix are shown, and the status says so
+    tab.fill("#f-name", "")
+    tab.dispatch_event("#f-name", "change")
+    expect(tab.locator("#live-status")).to_contain_text("need fixing")
+    expect(tab.locator("#problems")).to_contain_text("name")
     assert tab.url.endswith("/incidents/new") and not problems
     shot(tab, "new-incident-live")
     context.close()

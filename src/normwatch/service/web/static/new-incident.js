@@ -15,6 +15,8 @@
     const answer = await fetch("/incidents/new", { method: "POST", body: body });
     if (number !== asked) { return; }  // a later edit already asked again
     const page = new DOMParser().parseFromString(await answer.text(), "text/html");
+    // read before the loop below moves the fresh sections out of `page`
+    const fixing = !answer.ok || page.getElementById("problems") !== null;
     for (const id of ["assessment-section", "problems"]) {
       const fresh = page.getElementById(id);
       const old = document.getElementById(id);
@@ -24,7 +26,6 @@
       else if (fresh) { form.before(fresh); }
     }
     const status = document.getElementById("live-status");
-    const fixing = !answer.ok || page.getElementById("problems");
     if (status) { status.textContent = fixing ? "Some fields need fixing." : "Assessment updated."; }
   }
   form.addEventListener("change", function (event) {
